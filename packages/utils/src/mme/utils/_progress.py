@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from multiprocessing import Pool
 from typing import Any, TextIO
 
 from ._misc import is_installed
@@ -140,6 +139,8 @@ def track_parallel_progress(func: Callable, tasks: Iterable[Any] | tuple[Iterabl
         skip_first: Leave the first ``nproc`` results out of the throughput (pool start-up).
         keep_order: Return results in task order (``imap``) rather than completion order.
     """
+    from multiprocessing import Pool
+
     items, task_num = _unpack_tasks(tasks)
     pool = Pool(nproc, initializer, initargs or ())
     start = not skip_first

@@ -1,0 +1,45 @@
+"""Import cost of the torch-free layers: `import mme.config` and `import mme.registry` in a fresh
+interpreter, against a bare interpreter start, median of several runs.
+
+Target (issue 2): under 50 ms over a bare start, and neither pulls torch, numpy or yapf.
+Run: python benchmarks/bench_import.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+HEAVY = ("torch", "numpy", "yapf")
+
+
+def _time(code: str, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    bare = _time("pass", args.runs)
+    print(f"bare interpreter start: {bare * 1e3:7.1f} ms (median of {args.runs})")
+    for module in ("mme.utils", "mme.config", "mme.registry", "mme.fileio"):
+        t = _time(f"import {module}", args.runs)
+        probe = f"import sys, {module}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+        pulled = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+        print(
+            f"import {module:<13} {t * 1e3:7.1f} ms  over bare: {(t - bare) * 1e3:6.1f} ms  "
+            f"ratio to bare: {t / bare:5.2f}  heavy modules pulled: {pulled or 'none'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
