@@ -43,7 +43,11 @@ def _imports(path: Path, module: str):
                     name = ".".join(base + ([child.module] if child.module else []))
                 else:
                     name = child.module or ""
-                yield name, child.lineno, eager
+                if name == "mme":  # `from mme import fileio` imports the layer mme.fileio
+                    for alias in child.names:
+                        yield f"mme.{alias.name}", child.lineno, eager
+                else:
+                    yield name, child.lineno, eager
             yield from visit(child, eager and not lazy)
 
     yield from visit(tree, True)

@@ -1,7 +1,116 @@
-"""mme.fileio."""
+"""mme.fileio: one file interface over local disk, S3 and every fsspec backend.
+
+A path picks its backend by URI prefix (longest registered prefix wins): plain paths and
+``file://`` go to :class:`LocalBackend`, ``s3://`` to :class:`S3Backend` (boto3, imported at
+first use), ``http(s)://`` to :class:`HTTPBackend` and any other fsspec protocol to
+:class:`FsspecBackend`. Writes are atomic. ``backend_args`` selects or configures a backend.
+"""
 
 from __future__ import annotations
 
+from ._backend import BaseStorageBackend
+from ._errors import (
+    BackendRegistrationError,
+    InvalidURIError,
+    ObjectNotFoundError,
+    StorageError,
+    StoragePermissionError,
+    StorageUnavailableError,
+    UnknownBackendError,
+    UnsupportedFormatError,
+    UnsupportedOperationError,
+)
+from ._fsspec import FsspecBackend, HTTPBackend
+from ._handlers import (
+    BaseFileHandler,
+    JsonHandler,
+    PickleHandler,
+    YamlHandler,
+    file_handlers,
+    register_handler,
+)
+from ._io import (
+    copy_if_symlink_fails,
+    copyfile,
+    copyfile_from_local,
+    copyfile_to_local,
+    copytree,
+    copytree_from_local,
+    copytree_to_local,
+    exists,
+    generate_presigned_url,
+    get,
+    get_local_path,
+    get_text,
+    isdir,
+    isfile,
+    join_path,
+    list_dir_or_file,
+    put,
+    put_text,
+    remove,
+    rmtree,
+)
+from ._load_dump import dict_from_file, dump, list_from_file, load
+from ._local import LocalBackend, atomic_write
+from ._registry import (
+    get_file_backend,
+    register_backend,
+    registered_backends,
+    registered_prefixes,
+)
+from ._s3 import S3Backend
 from .version import __version__
 
-__all__ = ["__version__"]
+__all__ = [
+    "BackendRegistrationError",
+    "BaseFileHandler",
+    "BaseStorageBackend",
+    "FsspecBackend",
+    "HTTPBackend",
+    "InvalidURIError",
+    "JsonHandler",
+    "LocalBackend",
+    "ObjectNotFoundError",
+    "PickleHandler",
+    "S3Backend",
+    "StorageError",
+    "StoragePermissionError",
+    "StorageUnavailableError",
+    "UnknownBackendError",
+    "UnsupportedFormatError",
+    "UnsupportedOperationError",
+    "YamlHandler",
+    "__version__",
+    "atomic_write",
+    "copy_if_symlink_fails",
+    "copyfile",
+    "copyfile_from_local",
+    "copyfile_to_local",
+    "copytree",
+    "copytree_from_local",
+    "copytree_to_local",
+    "dict_from_file",
+    "dump",
+    "exists",
+    "file_handlers",
+    "generate_presigned_url",
+    "get",
+    "get_file_backend",
+    "get_local_path",
+    "get_text",
+    "isdir",
+    "isfile",
+    "join_path",
+    "list_dir_or_file",
+    "list_from_file",
+    "load",
+    "put",
+    "put_text",
+    "register_backend",
+    "register_handler",
+    "registered_backends",
+    "registered_prefixes",
+    "remove",
+    "rmtree",
+]

@@ -1,7 +1,31 @@
-"""mme.dataset."""
+"""mme.dataset: BaseDataset, dataset wrappers, resumable samplers and collate functions."""
 
 from __future__ import annotations
 
 from mme.runner.version import __version__
 
-__all__ = ["__version__"]
+from ._base_dataset import BaseDataset, force_full_init
+from ._compose import Compose
+from ._dataset_wrappers import ClassBalancedDataset, ConcatDataset, RepeatDataset
+from ._errors import DatasetKeyError, DatasetTypeError, DatasetValueError, FetchError
+from ._sampler import DefaultSampler, InfiniteSampler
+from ._utils import default_collate, pseudo_collate, worker_init_fn
+
+__all__ = [
+    "BaseDataset",
+    "ClassBalancedDataset",
+    "Compose",
+    "ConcatDataset",
+    "DatasetKeyError",
+    "DatasetTypeError",
+    "DatasetValueError",
+    "DefaultSampler",
+    "FetchError",
+    "InfiniteSampler",
+    "RepeatDataset",
+    "__version__",
+    "default_collate",
+    "force_full_init",
+    "pseudo_collate",
+    "worker_init_fn",
+]

@@ -1,7 +1,91 @@
-"""mme.model."""
+"""mme.model: BaseModel, data preprocessors, BaseModule with init_cfg, weight initialisers,
+EMA models and the DDP wrapper.
+
+Importing this package attaches :func:`build_model_from_cfg` to the MODELS registry.
+"""
 
 from __future__ import annotations
 
 from mme.runner.version import __version__
 
-__all__ = ["__version__"]
+from ._averaged_model import (
+    BaseAveragedModel,
+    ExponentialMovingAverage,
+    MomentumAnnealingEMA,
+    StochasticWeightAverage,
+)
+from ._base_model import BaseModel
+from ._base_module import BaseModule, ModuleDict, ModuleList, Sequential
+from ._build import _attach, build_model_from_cfg
+from ._data_preprocessor import BaseDataPreprocessor, ImgDataPreprocessor
+from ._errors import InitCfgError, ModelTypeError, ModelValueError
+from ._init_functions import (
+    bias_init_with_prob,
+    caffe2_xavier_init,
+    constant_init,
+    kaiming_init,
+    normal_init,
+    trunc_normal_init,
+    uniform_init,
+    xavier_init,
+)
+from ._utils import convert_sync_batchnorm, revert_sync_batchnorm, stack_batch
+from ._weight_init import (
+    BaseInit,
+    Caffe2XavierInit,
+    ConstantInit,
+    KaimingInit,
+    NormalInit,
+    PretrainedInit,
+    TruncNormalInit,
+    UniformInit,
+    XavierInit,
+    initialize,
+    update_init_info,
+)
+from ._wrappers import MMDistributedDataParallel, is_model_wrapper
+
+_attach()
+
+__all__ = [
+    "BaseAveragedModel",
+    "BaseDataPreprocessor",
+    "BaseInit",
+    "BaseModel",
+    "BaseModule",
+    "Caffe2XavierInit",
+    "ConstantInit",
+    "ExponentialMovingAverage",
+    "ImgDataPreprocessor",
+    "InitCfgError",
+    "KaimingInit",
+    "MMDistributedDataParallel",
+    "ModelTypeError",
+    "ModelValueError",
+    "ModuleDict",
+    "ModuleList",
+    "MomentumAnnealingEMA",
+    "NormalInit",
+    "PretrainedInit",
+    "Sequential",
+    "StochasticWeightAverage",
+    "TruncNormalInit",
+    "UniformInit",
+    "XavierInit",
+    "__version__",
+    "bias_init_with_prob",
+    "build_model_from_cfg",
+    "caffe2_xavier_init",
+    "constant_init",
+    "convert_sync_batchnorm",
+    "initialize",
+    "is_model_wrapper",
+    "kaiming_init",
+    "normal_init",
+    "revert_sync_batchnorm",
+    "stack_batch",
+    "trunc_normal_init",
+    "uniform_init",
+    "update_init_info",
+    "xavier_init",
+]

@@ -1,0 +1,98 @@
+"""Collate functions and the DataLoader worker seeding function."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from mme.registry import FUNCTIONS
+from mme.structures import BaseDataElement
+from torch.utils.data import default_collate as torch_default_collate
+
+from ._errors import DatasetTypeError, DatasetValueError
+
+
+def worker_init_fn(
+    worker_id: int, num_workers: int, rank: int, seed: int, disable_subprocess_warning: bool = False
+) -> None:
+    """Seed ``random``, numpy and torch in a DataLoader worker with ``num_workers * rank + worker_id + seed``.
+
+    Use it with ``functools.partial(worker_init_fn, num_workers=..., rank=..., seed=...)``.
+    ``disable_subprocess_warning`` silences Python warnings in workers other than rank 0's.
+    """
+    worker_seed = num_workers * rank + worker_id + seed
+    np.random.seed(worker_seed % 2**32)
+    random.seed(worker_seed)
+    torch.manual_seed(worker_seed)
+    if disable_subprocess_warning and worker_id != 0:
+        import warnings
+
+        warnings.simplefilter("ignore")
+
+
+def _transpose(data_batch: Sequence[Any], collate: Any) -> Any:
+    item = data_batch[0]
+    if isinstance(item, tuple) and hasattr(item, "_fields"):
+        return type(item)(*(collate(list(samples)) for samples in zip(*data_batch)))
+    if isinstance(item, Sequence):
+        lengths = {len(x) for x in data_batch}
+        if len(lengths) != 1:
+            raise DatasetValueError(f"every sample in a batch must have the same length, but got lengths {sorted(lengths)}")
+        transposed = [collate(list(samples)) for samples in zip(*data_batch)]
+        if isinstance(item, tuple):
+            return transposed
+        try:
+            return type(item)(transposed)  # type: ignore[call-arg]
+        except TypeError:
+            return transposed
+    if isinstance(item, Mapping):
+        return type(item)({key: collate([d[key] for d in data_batch]) for key in item})  # type: ignore[call-arg]
+    return None
+
+
+def _check_batch(data_batch: Any) -> None:
+    if not isinstance(data_batch, Sequence) or isinstance(data_batch, str):
+        raise DatasetTypeError(f"a collate function takes a list of samples, but got {type(data_batch).__name__}")
+
+
+def pseudo_collate(data_batch: Sequence[Any]) -> Any:
+    """Turn a list of samples into one sample of lists, without stacking anything.
+
+    Dicts are collated key by key and sequences position by position; everything else
+    (tensors, arrays, data elements) ends up in a list.
+
+    Examples:
+        >>> pseudo_collate([dict(a=1, b=[1, 2]), dict(a=2, b=[3, 4])])
+        {'a': [1, 2], 'b': [[1, 3], [2, 4]]}
+    """
+    _check_batch(data_batch)
+    if not data_batch:
+        return data_batch
+    if isinstance(data_batch[0], (str, bytes)):
+        return list(data_batch)
+    out = _transpose(data_batch, pseudo_collate)
+    return list(data_batch) if out is None else out
+
+
+def default_collate(data_batch: Sequence[Any]) -> Any:
+    """Like :func:`pseudo_collate`, but tensors, arrays and numbers are stacked by torch.
+
+    Data elements stay in a list (they are not stackable).
+    """
+    _check_batch(data_batch)
+    if not data_batch:
+        return data_batch
+    item = data_batch[0]
+    if isinstance(item, (str, bytes, BaseDataElement)):
+        return list(data_batch)
+    out = _transpose(data_batch, default_collate)
+    if out is not None:
+        return out
+    return torch_default_collate(list(data_batch))
+
+
+FUNCTIONS.register_module(module=pseudo_collate)
+FUNCTIONS.register_module(module=default_collate)

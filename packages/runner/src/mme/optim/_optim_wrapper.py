@@ -1,0 +1,241 @@
+"""OptimWrapper: one object for backward, gradient accumulation, clipping, step and zero_grad."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn.utils import clip_grad_norm_, clip_grad_value_
+
+from ._errors import OptimConfigError, OptimTypeError
+
+__all__ = ["OptimWrapper"]
+
+logger = logging.getLogger(__name__)
+
+class OptimWrapper:
+    """Wraps a torch optimizer with gradient accumulation and gradient clipping.
+
+    ``update_params(loss)`` scales the loss for accumulation, back-propagates it and, every
+    ``accumulative_counts`` calls (and on the last iteration), clips the gradients, steps the
+    optimizer and zeroes the gradients.
+
+    Args:
+        optimizer: The torch optimizer to wrap.
+        accumulative_counts: Number of iterations whose gradients are summed before one step.
+        clip_grad: ``None`` for no clipping, or a dict: ``type='norm'`` (default) with the
+            arguments of ``torch.nn.utils.clip_grad_norm_`` (``max_norm``, ``norm_type``, ...),
+            or ``type='value'`` with those of ``clip_grad_value_`` (``clip_value``).
+
+    Examples:
+        >>> model = torch.nn.Linear(2, 1)
+        >>> wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+        >>> wrapper.update_params(model(torch.ones(1, 2)).sum())
+        >>> wrapper.get_lr()
+        {'lr': [0.1]}
+    """
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        accumulative_counts: int = 1,
+        clip_grad: dict[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise OptimTypeError(
+                f"optimizer must be a torch.optim.Optimizer, but got {type(optimizer).__name__}"
+            )
+        if not isinstance(accumulative_counts, int) or isinstance(accumulative_counts, bool) or accumulative_counts < 1:
+            raise OptimConfigError(f"accumulative_counts must be a positive int, but got {accumulative_counts!r}")
+        self.optimizer = optimizer
+        self._accumulative_counts = accumulative_counts
+        self._inner_count = 0
+        self._max_counts = -1
+        self._divisible_counts = -1
+        self._remainder_counts = -1
+        self.clip_grad_kwargs: dict[str, Any] = {}
+        self._clip_grad_fn: Any = None
+        if clip_grad is not None:
+            if not isinstance(clip_grad, dict) or not clip_grad:
+                raise OptimConfigError(
+                    f"clip_grad must be a non-empty dict such as dict(max_norm=1.0), but got {clip_grad!r}"
+                )
+            kwargs = dict(clip_grad)
+            clip_type = kwargs.pop("type", "norm")
+            if clip_type == "norm":
+                self._clip_grad_fn = self._clip_grad_norm
+            elif clip_type == "value":
+                self._clip_grad_fn = self._clip_grad_value
+            else:
+                raise OptimConfigError(f"clip_grad type must be 'norm' or 'value', but got {clip_type!r}")
+            required = "max_norm" if clip_type == "norm" else "clip_value"
+            if required not in kwargs:
+                raise OptimConfigError(f"clip_grad with type={clip_type!r} needs {required!r}, but got {clip_grad!r}")
+            self.clip_grad_kwargs = kwargs
+
+    # ------------------------------------------------------------------ main entry points
+    def update_params(
+        self,
+        loss: torch.Tensor,
+        step_kwargs: dict[str, Any] | None = None,
+        zero_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        """Scale ``loss``, back-propagate it and step/zero the optimizer when an update is due."""
+        loss = self.scale_loss(loss)
+        self.backward(loss)
+        if self.should_update():
+            self.step(**(step_kwargs or {}))
+            self.zero_grad(**(zero_kwargs or {}))
+
+    def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
+        """Back-propagate ``loss`` and count one inner iteration."""
+        loss.backward(**kwargs)
+        self._inner_count += 1
+
+    def zero_grad(self, **kwargs: Any) -> None:
+        """Zero the gradients of the wrapped optimizer."""
+        self.optimizer.zero_grad(**kwargs)
+
+    def step(self, **kwargs: Any) -> None:
+        """Clip the gradients (if configured) and step the wrapped optimizer."""
+        if self._clip_grad_fn is not None:
+            self._clip_grad_fn()
+        self.optimizer.step(**kwargs)
+
+    # ------------------------------------------------------------------ accumulation
+    def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:
+        """Divide ``loss`` by the number of iterations accumulated into the current update.
+
+        Within the last, incomplete group of ``max_counts`` iterations the divisor is the
+        number of iterations remaining, so every update averages the gradients it sums.
+        """
+        if self._accumulative_counts == 1:
+            return loss
+        if self._max_counts == -1 or self._inner_count < self._divisible_counts:
+            factor = self._accumulative_counts
+        else:
+            factor = self._remainder_counts
+        return loss / factor
+
+    def initialize_count_status(self, model: nn.Module, init_counts: int, max_counts: int) -> None:
+        """Set the iteration counters, e.g. when a run starts or resumes.
+
+        Args:
+            model: The trained model (checked for BatchNorm layers under accumulation).
+            init_counts: Iterations already done.
+            max_counts: Total iterations of the run.
+        """
+        self._inner_count = init_counts
+        self._max_counts = max_counts
+        if init_counts % self._accumulative_counts != 0:
+            logger.warning(
+                "resumed iteration %s is not divisible by accumulative_counts=%s; the first update "
+                "after resuming accumulates fewer iterations", init_counts, self._accumulative_counts,
+            )
+        if self._accumulative_counts > 1 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+            logger.warning(
+                "gradient accumulation with BatchNorm layers: the batch statistics still use the "
+                "per-iteration batch size, which may affect accuracy"
+            )
+        self._divisible_counts = max_counts // self._accumulative_counts * self._accumulative_counts
+        self._remainder_counts = max_counts - self._divisible_counts
+
+    def should_update(self) -> bool:
+        """Whether the accumulated gradients should be applied now."""
+        return self._inner_count % self._accumulative_counts == 0 or self._inner_count == self._max_counts
+
+    def should_sync(self) -> bool:
+        """Whether the next backward should all-reduce the gradients (distributed training)."""
+        nxt = self._inner_count + 1
+        return nxt % self._accumulative_counts == 0 or nxt == self._max_counts
+
+    @contextmanager
+    def optim_context(self, model: nn.Module) -> Iterator[None]:
+        """Context for the forward and backward of one iteration.
+
+        Skips the gradient all-reduce (``model.no_sync()``) while gradients are being
+        accumulated and the next backward does not finish a group.
+        """
+        no_sync = getattr(model, "no_sync", None)
+        if not self.should_sync() and callable(no_sync):
+            with no_sync():
+                yield
+        else:
+            yield
+
+    @property
+    def inner_count(self) -> int:
+        """Number of backward passes counted so far."""
+        return self._inner_count
+
+    # ------------------------------------------------------------------ clipping
+    def _clip_grad_norm(self) -> None:
+        params = [p for g in self.optimizer.param_groups for p in g["params"] if p.requires_grad and p.grad is not None]
+        if not params:
+            return
+        grad_norm = clip_grad_norm_(params, **self.clip_grad_kwargs)
+        hub = _current_message_hub()
+        if hub is not None:
+            hub.update_scalar("train/grad_norm", float(grad_norm))
+
+    def _clip_grad_value(self) -> None:
+        params = [p for g in self.optimizer.param_groups for p in g["params"] if p.requires_grad and p.grad is not None]
+        if params:
+            clip_grad_value_(params, **self.clip_grad_kwargs)
+
+    # ------------------------------------------------------------------ introspection
+    @property
+    def param_groups(self) -> list[dict[str, Any]]:
+        """The wrapped optimizer's parameter groups."""
+        return self.optimizer.param_groups
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The wrapped optimizer's defaults."""
+        return self.optimizer.defaults
+
+    def get_lr(self) -> dict[str, list[float]]:
+        """Learning rate of each parameter group, as ``{'lr': [...]}``."""
+        return {"lr": [group["lr"] for group in self.optimizer.param_groups]}
+
+    def get_momentum(self) -> dict[str, list[float]]:
+        """Momentum (or Adam's ``betas[0]``) of each group, 0 where there is none."""
+        values = []
+        for group in self.optimizer.param_groups:
+            if "momentum" in group:
+                values.append(group["momentum"])
+            elif "betas" in group:
+                values.append(group["betas"][0])
+            else:
+                values.append(0)
+        return {"momentum": values}
+
+    def state_dict(self) -> dict[str, Any]:
+        """The wrapped optimizer's state dict."""
+        return self.optimizer.state_dict()
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a state dict produced by :meth:`state_dict`."""
+        self.optimizer.load_state_dict(state_dict)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(accumulative_counts={self._accumulative_counts}, "
+            f"clip_grad={self.clip_grad_kwargs or None},\noptimizer={self.optimizer!r})"
+        )
+
+
+def _current_message_hub() -> Any:
+    """The current ``mme.logging.MessageHub``, or None when there is none."""
+    try:
+        from mme.logging import MessageHub
+    except ImportError:  # mme.logging without MessageHub: nothing to record into
+        return None
+    try:
+        return MessageHub.get_current_instance()
+    except RuntimeError:
+        return None

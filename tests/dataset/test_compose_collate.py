@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import random
+from collections import namedtuple
+
+import numpy as np
+import pytest
+import torch
+from mme.dataset import (
+    Compose,
+    DatasetTypeError,
+    DatasetValueError,
+    default_collate,
+    pseudo_collate,
+    worker_init_fn,
+)
+from mme.registry import FUNCTIONS, TRANSFORMS
+from mme.structures import InstanceData
+
+
+def test_compose():
+    c = Compose([lambda d: d + 1, lambda d: d * 2])
+    assert c(1) == 4
+    assert Compose(None)(5) == 5
+    assert Compose([lambda d: None, lambda d: 1 / 0])(1) is None
+    assert "Compose" in repr(c)
+    assert TRANSFORMS.get("Compose") is Compose
+
+
+def test_compose_bad_input():
+    with pytest.raises(DatasetTypeError, match="transform 1 must be a callable"):
+        Compose([lambda d: d, 3])
+    with pytest.raises(DatasetTypeError, match="list of dicts"):
+        Compose("Resize")
+    with pytest.raises(KeyError, match="NoSuchTransform"):
+        Compose([{"type": "NoSuchTransform"}])
+
+
+def test_pseudo_collate():
+    Pair = namedtuple("Pair", "a b")
+    batch = [
+        {"inputs": torch.ones(2), "meta": {"id": 1}, "pair": Pair(1, "x"), "seq": (1, 2), "lst": [1, 2]},
+        {"inputs": torch.zeros(2), "meta": {"id": 2}, "pair": Pair(2, "y"), "seq": (3, 4), "lst": [3, 4]},
+    ]
+    out = pseudo_collate(batch)
+    assert isinstance(out["inputs"], list) and len(out["inputs"]) == 2
+    assert out["meta"] == {"id": [1, 2]}
+    assert out["pair"] == Pair([1, 2], ["x", "y"])
+    assert out["seq"] == [[1, 3], [2, 4]] and out["lst"] == [[1, 3], [2, 4]]
+    assert pseudo_collate(["a", "b"]) == ["a", "b"]
+
+
+def test_default_collate():
+    samples = [InstanceData(t=torch.ones(1)), InstanceData(t=torch.ones(1))]
+    batch = [
+        {"inputs": torch.ones(2), "x": 1.5, "arr": np.ones(3), "sample": samples[0], "name": "a"},
+        {"inputs": torch.zeros(2), "x": 2.5, "arr": np.zeros(3), "sample": samples[1], "name": "b"},
+    ]
+    out = default_collate(batch)
+    assert out["inputs"].shape == (2, 2) and out["arr"].shape == (2, 3)
+    assert out["x"].tolist() == [1.5, 2.5]
+    assert out["sample"] == samples and out["name"] == ["a", "b"]
+    assert default_collate([(torch.ones(1), 0), (torch.ones(1), 1)])[1].tolist() == [0, 1]
+
+
+def test_collate_bad_input():
+    with pytest.raises(DatasetValueError, match="same length"):
+        pseudo_collate([[1, 2], [1]])
+    with pytest.raises(DatasetTypeError, match="list of samples"):
+        default_collate("abc")
+    assert pseudo_collate([]) == []
+
+
+def test_collate_functions_registered():
+    assert FUNCTIONS.get("pseudo_collate") is pseudo_collate
+    assert FUNCTIONS.get("default_collate") is default_collate
+
+
+def test_worker_init_fn_seeds_everything():
+    worker_init_fn(1, num_workers=2, rank=1, seed=10)
+    first = (random.random(), np.random.rand(), torch.rand(1).item())
+    worker_init_fn(1, num_workers=2, rank=1, seed=10)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == first
+    worker_init_fn(0, num_workers=2, rank=1, seed=10)
+    assert random.random() != first[0]

@@ -1,0 +1,105 @@
+"""init_dist under real launchers: torchrun, and Slurm / MPI environments."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+from mme import dist
+from mme.dist.testing import run_distributed
+
+TORCHRUN_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import torch
+    import mme.dist as dist
+
+    assert dist.infer_launcher() == "pytorch"
+    dist.init_dist("pytorch", timeout=30)  # no backend given: gloo on CPU-only torch
+    rank, ws = dist.get_dist_info()
+    assert ws == 2 and dist.get_local_size() == 2 and dist.get_local_rank() == rank
+    t = torch.tensor([rank + 1.0])
+    dist.all_reduce(t, op="mean")
+    assert t.item() == 1.5, t
+    assert dist.all_gather_object(f"r{rank}") == ["r0", "r1"]
+    seeds = dist.all_gather_object(dist.sync_random_seed())
+    assert seeds[0] == seeds[1]
+    out = dist.collect_results(list(range(10))[rank::2], 9, device=sys.argv[1])
+    assert out == (list(range(9)) if rank == 0 else None), out
+    if sys.argv[2] == "fail" and rank == 1:
+        raise RuntimeError("rank 1 gives up")
+    dist.barrier()
+    print(f"OK rank {rank} backend {dist.get_backend()}", flush=True)
+    torch.distributed.destroy_process_group()
+    """
+)
+
+
+def _torchrun(tmp_path, *script_args):
+    script = tmp_path / "train.py"
+    script.write_text(TORCHRUN_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "MASTER_PORT", "MASTER_ADDR")}
+    env["OMP_NUM_THREADS"] = "1"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script),
+           *script_args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False, env=env, cwd=tmp_path)
+
+
+@pytest.mark.integration
+def test_torchrun_job_runs_collectives(tmp_path):
+    proc = _torchrun(tmp_path, "cpu", "ok")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    expected_backend = "nccl" if torch.cuda.is_available() else "gloo"
+    for rank in (0, 1):
+        assert f"OK rank {rank} backend {expected_backend}" in proc.stdout
+
+
+@pytest.mark.integration
+def test_torchrun_job_with_a_failing_rank_exits_with_an_error(tmp_path):
+    # torchrun notices the failed rank and stops the other one (blocked in its barrier)
+    proc = _torchrun(tmp_path, "gpu", "fail")
+    assert proc.returncode != 0
+    assert "rank 1 gives up" in proc.stdout + proc.stderr
+    assert "OK rank" not in proc.stdout
+
+
+def _slurm_init(store):
+    rank = int(os.environ["RANK"])
+    for var in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"):
+        os.environ.pop(var, None)
+    os.environ.update(SLURM_PROCID=str(rank), SLURM_NTASKS="4", SLURM_NNODES="2", SLURM_LOCALID=str(rank % 2),
+                      SLURM_NODELIST="gpu[07-08],cpu3")
+    dist.init_dist("slurm", backend="gloo", init_method=f"file://{store}", port=29123, timeout=30)
+    t = torch.tensor([1.0])
+    dist.all_reduce(t, group=dist.get_local_group())
+    return (dist.get_dist_info(), dist.get_local_rank(), dist.get_local_size(), t.item(),
+            os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"], os.environ["LOCAL_RANK"])
+
+
+def test_slurm_launcher_environment(tmp_path):
+    out = run_distributed(_slurm_init, world_size=4, args=(str(tmp_path / "store"),), init=False)
+    for rank, (info, local_rank, local_size, local_sum, addr, port, env_local) in enumerate(out):
+        assert info == (rank, 4)
+        assert (local_rank, local_size) == (rank % 2, 2)
+        assert local_sum == 2.0  # reduced over this node's two processes only
+        assert (addr, port, env_local) == ("gpu07", "29123", str(rank % 2))
+
+
+def _mpi_init(store):
+    rank = int(os.environ["RANK"])
+    for var in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_PORT"):
+        os.environ.pop(var, None)
+    os.environ.update(OMPI_COMM_WORLD_RANK=str(rank), OMPI_COMM_WORLD_SIZE="2", OMPI_COMM_WORLD_LOCAL_RANK=str(rank),
+                      OMPI_COMM_WORLD_LOCAL_SIZE="2", MASTER_ADDR="127.0.0.1")
+    assert dist.infer_launcher() == "mpi"
+    dist.init_dist("mpi", init_method=f"file://{store}")
+    return dist.get_dist_info(), os.environ["WORLD_SIZE"], os.environ["MASTER_PORT"]
+
+
+def test_mpi_launcher_environment(tmp_path):
+    out = run_distributed(_mpi_init, world_size=2, args=(str(tmp_path / "store"),), init=False)
+    assert out == [((0, 2), "2", "29500"), ((1, 2), "2", "29500")]

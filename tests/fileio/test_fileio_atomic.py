@@ -1,0 +1,103 @@
+"""Local writes are atomic: a writer that dies mid-write never leaves a truncated target."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from mme import fileio
+
+SIZE = 32 * 1024 * 1024
+OLD = b"o" * SIZE
+
+WRITER_LOOP = """
+import sys
+import mme.fileio as fileio
+path, size = sys.argv[1], int(sys.argv[2])
+versions = [b"a" * size, b"b" * size]
+fileio.put(versions[0], path)
+print("ready", flush=True)
+i = 1
+while True:
+    fileio.put(versions[i % 2], path)
+    i += 1
+"""
+
+WRITER_FSIZE = """
+import resource, signal, sys
+import mme.fileio as fileio
+path, size, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+# Python ignores SIGXFSZ (the write then fails with EFBIG); "die" restores the kernel's
+# default, which kills the process at the limit, mid-write.
+signal.signal(signal.SIGXFSZ, signal.SIG_DFL if mode == "die" else signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (size // 2, size // 2))
+try:
+    fileio.put(b"n" * size, path)
+except OSError as exc:
+    print(type(exc).__name__, exc.errno, flush=True)
+"""
+
+
+def _temp_files(directory, name):
+    return [f for f in os.listdir(directory) if f != name and f.startswith(f".{name}.")]
+
+
+def test_sigkill_mid_write_leaves_a_complete_file(tmp_path):
+    target = tmp_path / "ckpt.bin"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER_LOOP, str(target), str(SIZE)], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().strip() == b"ready"
+        deadline = time.monotonic() + 60  # a safety net against a hang, not a timing assertion
+        while not _temp_files(tmp_path, target.name) and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        os.kill(proc.pid, signal.SIGKILL)  # while a temporary file is being written
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    content = target.read_bytes()
+    assert content in (b"a" * SIZE, b"b" * SIZE)  # one whole version, never a torn one
+
+
+def test_death_mid_write_keeps_the_previous_file(tmp_path):
+    target = tmp_path / "ckpt.bin"
+    fileio.put(OLD, target)
+    # RLIMIT_FSIZE kills the writer with SIGXFSZ once half of the new content is on disk.
+    proc = subprocess.run([sys.executable, "-c", WRITER_FSIZE, str(target), str(SIZE), "die"], capture_output=True, check=False)
+    assert proc.returncode == -signal.SIGXFSZ
+    assert target.read_bytes() == OLD
+    leftovers = _temp_files(tmp_path, target.name)
+    assert len(leftovers) == 1  # the torn data sits in a temporary file, not under the name
+    assert 0 < os.path.getsize(tmp_path / leftovers[0]) < SIZE
+
+
+def test_failed_write_cleans_up_and_keeps_the_previous_file(tmp_path):
+    target = tmp_path / "ckpt.bin"
+    fileio.put(OLD, target)
+    proc = subprocess.run(
+        [sys.executable, "-c", WRITER_FSIZE, str(target), str(SIZE), "error"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[0] in ("OSError", "FileTooLargeError")
+    assert target.read_bytes() == OLD
+    assert _temp_files(tmp_path, target.name) == []
+
+
+def test_put_keeps_the_mode_of_an_existing_file(tmp_path):
+    target = tmp_path / "script.sh"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o750)
+    fileio.put(b"new", target)
+    assert target.read_bytes() == b"new"
+    assert (os.stat(target).st_mode & 0o777) == 0o750
+
+
+def test_put_over_a_directory_fails_cleanly(tmp_path):
+    (tmp_path / "d").mkdir()
+    with pytest.raises(IsADirectoryError):
+        fileio.put(b"x", tmp_path / "d")
+    assert _temp_files(tmp_path, "d") == []

@@ -1,0 +1,18 @@
+"""The examples in mme.fileio docstrings run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import mme.fileio
+import pytest
+
+MODULES = sorted(m.name for m in pkgutil.iter_modules(mme.fileio.__path__, "mme.fileio."))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from collections import namedtuple
+
+import pytest
+import torch
+from mme.model import (
+    BaseDataPreprocessor,
+    ImgDataPreprocessor,
+    ModelTypeError,
+    ModelValueError,
+)
+from mme.structures import InstanceData
+
+
+def test_cast_data_keeps_structure():
+    pre = BaseDataPreprocessor()
+    Pair = namedtuple("Pair", "a b")
+    data = {"x": [torch.ones(1), (torch.zeros(1), "s")], "p": Pair(torch.ones(1), None), "e": InstanceData(t=torch.ones(2))}
+    out = pre(data)
+    assert isinstance(out["x"], list) and isinstance(out["x"][1], tuple) and out["x"][1][1] == "s"
+    assert isinstance(out["p"], Pair) and out["p"].b is None
+    assert isinstance(out["e"], InstanceData)
+    assert pre.device == torch.device("cpu")
+
+
+def test_normalize_flip_pad_stack():
+    pre = ImgDataPreprocessor(mean=[1, 2, 3], std=[2, 2, 2], bgr_to_rgb=True, pad_size_divisor=4, pad_value=-1)
+    a = torch.stack([torch.full((2, 3), 10.0), torch.full((2, 3), 20.0), torch.full((2, 3), 30.0)])
+    b = torch.zeros(3, 5, 2, dtype=torch.uint8)
+    out = pre({"inputs": [a, b], "data_samples": ["x", "y"]}, training=True)
+    inputs = out["inputs"]
+    assert inputs.shape == (2, 3, 8, 4) and inputs.dtype == torch.float32
+    # channel flip first (30, 20, 10), then (x - mean) / std
+    assert inputs[0, :, 0, 0].tolist() == [(30 - 1) / 2, (20 - 2) / 2, (10 - 3) / 2]
+    assert inputs[0, 0, 7, 3].item() == -1  # padding
+    assert out["data_samples"] == ["x", "y"]
+
+
+def test_stacked_batch_is_padded():
+    pre = ImgDataPreprocessor(mean=[0.0], std=[1.0], pad_size_divisor=8, rgb_to_bgr=True)
+    out = pre({"inputs": torch.ones(2, 1, 5, 9)})
+    assert out["inputs"].shape == (2, 1, 8, 16)
+    assert out["data_samples"] is None
+
+
+def test_no_normalization():
+    out = ImgDataPreprocessor()({"inputs": [torch.full((1, 2, 2), 3, dtype=torch.uint8)]})
+    assert out["inputs"].tolist() == [[[[3.0, 3.0], [3.0, 3.0]]]]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"bgr_to_rgb": True, "rgb_to_bgr": True}, "both be True"),
+        ({"mean": [1, 2, 3]}, "together"),
+        ({"mean": [1, 2], "std": [1, 2]}, "1 or 3 values"),
+        ({"pad_size_divisor": 0}, "pad_size_divisor"),
+    ],
+)
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ModelValueError, match=message):
+        ImgDataPreprocessor(**kwargs)
+
+
+def test_bad_batches():
+    pre = ImgDataPreprocessor(mean=[1, 2, 3], std=[1, 1, 1])
+    with pytest.raises(ModelValueError, match="3 values, but the input has 1 channels"):
+        pre({"inputs": [torch.zeros(1, 2, 2)]})
+    with pytest.raises(ModelValueError, match=r"\(N, C, H, W\)"):
+        pre({"inputs": torch.zeros(3, 2, 2)})
+    with pytest.raises(ModelValueError, match=r"\(C, H, W\)"):
+        pre({"inputs": [torch.zeros(2, 2)]})
+    with pytest.raises(ModelTypeError, match="data\\['inputs'\\]"):
+        pre({"inputs": "image"})
+    with pytest.raises(ModelTypeError, match="'inputs' key"):
+        pre([torch.zeros(3, 2, 2)])
