@@ -1,7 +1,47 @@
-"""mme.visualization."""
+"""mme.visualization: draw on images and send scalars, images and configs to monitoring backends.
+
+Importing this package registers ``Visualizer`` in ``mme.registry.VISUALIZERS`` and every
+backend in ``mme.registry.VISBACKENDS``; no third-party backend package is imported until a
+backend is first used.
+"""
 
 from __future__ import annotations
 
+from ._backends import (
+    AimVisBackend,
+    BaseVisBackend,
+    ClearMLVisBackend,
+    DVCLiveVisBackend,
+    LocalVisBackend,
+    MLflowVisBackend,
+    NeptuneVisBackend,
+    TensorboardVisBackend,
+    WandbVisBackend,
+    force_init_env,
+)
+from ._errors import BackendNotInstalledError, DrawArgumentError, ScalarsFileError, VisBackendConfigError
+from ._plot import find_scalars_file, load_scalars, plot_curves
+from ._visualizer import Visualizer
 from .version import __version__
 
-__all__ = ["__version__"]
+__all__ = [
+    "AimVisBackend",
+    "BackendNotInstalledError",
+    "BaseVisBackend",
+    "ClearMLVisBackend",
+    "DVCLiveVisBackend",
+    "DrawArgumentError",
+    "LocalVisBackend",
+    "MLflowVisBackend",
+    "NeptuneVisBackend",
+    "ScalarsFileError",
+    "TensorboardVisBackend",
+    "VisBackendConfigError",
+    "Visualizer",
+    "WandbVisBackend",
+    "__version__",
+    "find_scalars_file",
+    "force_init_env",
+    "load_scalars",
+    "plot_curves",
+]
