@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = tomllib.loads((ROOT / "layers.toml").read_text())
 # Test-only packages a layer's suite needs in its venv, beyond the wheel's own dependencies.
-TEST_EXTRAS = {"fileio": ["moto[server]>=5"]}
+TEST_EXTRAS = {"fileio": ["moto[server]>=5", "aiohttp>=3.9"]}
 WHEEL_EXTRAS = {"fileio": "[s3]"}
 
 
@@ -31,8 +31,7 @@ def run(*cmd: str | Path, **kw) -> None:
 
 def build(dist: Path) -> dict[str, Path]:
     wheels = {}
-    for folder in LAYERS:
-        run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", dist, ROOT / "packages" / folder)
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", dist, *(ROOT / "packages" / f for f in LAYERS))
     for folder, spec in LAYERS.items():
         found = sorted(dist.glob(spec["wheel"].replace("-", "_") + "-*.whl"))
         if len(found) != 1:

@@ -6,6 +6,7 @@ Reads source files and pyprojects only; imports no mme layer, so it runs in any 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 import subprocess
 import sys
@@ -142,6 +143,8 @@ def test_namespace_has_no_init_and_every_package_is_typed(folder):
     ],
 )
 def test_torch_free_layers_stay_light_at_import(module, forbidden):
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed here (a single-wheel venv)")
     code = f"import sys, {module}; print(','.join(m for m in {forbidden!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "", f"import {module} pulled in {out}"
