@@ -1,7 +1,52 @@
-"""mme.hooks."""
+"""mme.hooks: the ``Hook`` base class, hook priorities and the built-in hooks.
+
+Every hook is registered in ``mme.registry.HOOKS`` and can be named by ``type`` in
+``default_hooks`` or ``custom_hooks``.
+"""
 
 from __future__ import annotations
 
-from mme.runner.version import __version__
+from importlib.metadata import PackageNotFoundError, version
 
-__all__ = ["__version__"]
+from ._checkpoint import CheckpointHook
+from ._early_stopping import EarlyStoppingHook
+from ._ema import EMAHook
+from ._empty_cache import EmptyCacheHook
+from ._errors import HookConfigError, HookError
+from ._hook import HOOK_STAGES, Hook
+from ._iter_timer import IterTimerHook
+from ._logger import LoggerHook
+from ._naive_visualization import NaiveVisualizationHook
+from ._param_scheduler import ParamSchedulerHook
+from ._priority import Priority, get_priority
+from ._profiler import ProfilerHook
+from ._runtime_info import RuntimeInfoHook
+from ._sampler_seed import DistSamplerSeedHook
+from ._sync_buffers import SyncBuffersHook
+
+try:
+    __version__ = version("mme-runner")
+except PackageNotFoundError:  # pragma: no cover - source tree without metadata
+    __version__ = "0.0.0"
+
+__all__ = [
+    "HOOK_STAGES",
+    "CheckpointHook",
+    "DistSamplerSeedHook",
+    "EMAHook",
+    "EarlyStoppingHook",
+    "EmptyCacheHook",
+    "Hook",
+    "HookConfigError",
+    "HookError",
+    "IterTimerHook",
+    "LoggerHook",
+    "NaiveVisualizationHook",
+    "ParamSchedulerHook",
+    "Priority",
+    "ProfilerHook",
+    "RuntimeInfoHook",
+    "SyncBuffersHook",
+    "__version__",
+    "get_priority",
+]

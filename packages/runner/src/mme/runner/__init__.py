@@ -1,7 +1,84 @@
-"""mme.runner."""
+"""mme.runner: the Runner, its loops, the log processor and checkpoint utilities.
+
+Names are imported on first use, so ``import mme.runner`` (and ``mme.runner.version``, which the
+sibling packages of this wheel read) stays cheap and free of import cycles.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from .version import __version__
 
-__all__ = ["__version__"]
+_EXPORTS = {
+    "BaseLoop": "._base_loop",
+    "CheckpointError": "._errors",
+    "EpochBasedTrainLoop": "._train_loops",
+    "IncompleteCheckpointError": "._errors",
+    "IterBasedTrainLoop": "._train_loops",
+    "LogProcessor": "._log_processor",
+    "NonFiniteLossError": "._errors",
+    "Priority": "mme.hooks",
+    "Runner": "._runner",
+    "RunnerConfigError": "._errors",
+    "RunnerStateError": "._errors",
+    "TestLoop": "._eval_loops",
+    "UnsafeCheckpointError": "._errors",
+    "ValLoop": "._eval_loops",
+    "find_latest_checkpoint": "._checkpoint",
+    "get_priority": "mme.hooks",
+    "get_rng_state": "._randomness",
+    "get_state_dict": "._checkpoint",
+    "is_complete_checkpoint": "._checkpoint",
+    "load_checkpoint": "._checkpoint",
+    "load_state_dict": "._checkpoint",
+    "save_checkpoint": "._checkpoint",
+    "set_random_seed": "._randomness",
+    "set_rng_state": "._randomness",
+    "to_weights_only_safe": "._checkpoint",
+    "weights_to_cpu": "._checkpoint",
+}
+
+__all__ = [
+    "BaseLoop",
+    "CheckpointError",
+    "EpochBasedTrainLoop",
+    "IncompleteCheckpointError",
+    "IterBasedTrainLoop",
+    "LogProcessor",
+    "NonFiniteLossError",
+    "Priority",
+    "Runner",
+    "RunnerConfigError",
+    "RunnerStateError",
+    "TestLoop",
+    "UnsafeCheckpointError",
+    "ValLoop",
+    "__version__",
+    "find_latest_checkpoint",
+    "get_priority",
+    "get_rng_state",
+    "get_state_dict",
+    "is_complete_checkpoint",
+    "load_checkpoint",
+    "load_state_dict",
+    "save_checkpoint",
+    "set_random_seed",
+    "set_rng_state",
+    "to_weights_only_safe",
+    "weights_to_cpu",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mme.runner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,57 @@
+"""IterTimerHook: times data loading and iterations and estimates the remaining time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from mme.registry import HOOKS
+
+from ._hook import DATA_BATCH, Hook
+
+__all__ = ["IterTimerHook"]
+
+
+@HOOKS.register_module()
+class IterTimerHook(Hook):
+    """Records ``<mode>/data_time`` and ``<mode>/time`` per iteration and the training ``eta``.
+
+    ``data_time`` is the time spent waiting for the batch, ``time`` the whole iteration including
+    the data. The ETA (seconds, runtime info ``eta``) uses the mean iteration time since the run
+    (or resume) started.
+    """
+
+    priority = "NORMAL"
+
+    def __init__(self) -> None:
+        self.t = time.perf_counter()
+        self.time_sec_tot = 0.0
+        self.start_iter = 0
+        self._mode_iters = 0
+
+    def before_train(self, runner: Any) -> None:
+        """Start the ETA's accounting at the current iteration."""
+        self.time_sec_tot = 0.0
+        self.start_iter = runner.iter
+
+    def _before_epoch(self, runner: Any, mode: str = "train") -> None:
+        self.t = time.perf_counter()
+        if mode != "train":
+            self._mode_iters = 0
+
+    def _before_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None, mode: str = "train") -> None:
+        runner.message_hub.update_scalar(f"{mode}/data_time", time.perf_counter() - self.t)
+
+    def _after_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None,
+                    outputs: Sequence | dict | None = None, mode: str = "train") -> None:
+        now = time.perf_counter()
+        iter_time = now - self.t
+        self.t = now
+        hub = runner.message_hub
+        hub.update_scalar(f"{mode}/time", iter_time)
+        if mode == "train":
+            self.time_sec_tot += iter_time
+            done = runner.iter - self.start_iter + 1
+            remaining = runner.max_iters - runner.iter - 1
+            hub.update_info("eta", self.time_sec_tot / max(done, 1) * max(remaining, 0))

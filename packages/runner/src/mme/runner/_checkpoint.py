@@ -1,0 +1,253 @@
+"""Saving and loading checkpoints: atomic writes, ``weights_only`` loads, key-mismatch reports."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os.path as osp
+import pickle
+import re
+import zipfile
+from collections import Counter, OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+import mme.fileio as fileio
+from mme.model import is_model_wrapper
+
+from ._errors import CheckpointError, IncompleteCheckpointError, UnsafeCheckpointError
+
+__all__ = [
+    "find_latest_checkpoint",
+    "get_state_dict",
+    "is_complete_checkpoint",
+    "load_checkpoint",
+    "load_state_dict",
+    "save_checkpoint",
+    "to_weights_only_safe",
+    "weights_to_cpu",
+]
+
+logger = logging.getLogger(__name__)
+
+_CKPT_NAME = re.compile(r"^(?:epoch|iter)_(\d+)\.pth$")
+
+
+def get_state_dict(module: nn.Module) -> dict[str, Any]:
+    """The module's ``state_dict``, unwrapping DDP and other model wrappers first."""
+    inner: Any = module.module if is_model_wrapper(module) else module
+    return inner.state_dict()
+
+
+def weights_to_cpu(state_dict: Mapping[str, Any]) -> OrderedDict:
+    """Copy of ``state_dict`` with every tensor on the CPU."""
+    return OrderedDict((k, v.detach().cpu() if isinstance(v, torch.Tensor) else v) for k, v in state_dict.items())
+
+
+def to_weights_only_safe(obj: Any, where: str = "checkpoint") -> Any:
+    """Convert ``obj`` to types that ``torch.load(weights_only=True)`` accepts.
+
+    numpy scalars become Python numbers and numpy arrays tensors; mappings become dicts (ordered
+    and counter dicts are kept). Anything else that is not a tensor, a number, a string, bytes,
+    ``None``, a list, a tuple or a set raises :class:`CheckpointError` naming where it was found.
+    """
+    if obj is None or type(obj) in (bool, int, float, complex, str, bytes) or isinstance(
+            obj, (torch.Tensor, torch.dtype, torch.Size, torch.device)):
+        return obj
+    # subclasses (TorchVersion, IntEnum...) are not weights_only-safe: convert to the base type
+    if isinstance(obj, bool):
+        return bool(obj)
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return float(obj)
+    if isinstance(obj, str):
+        return str(obj)
+    if isinstance(obj, bytes):
+        return bytes(obj)
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(obj))
+    if isinstance(obj, Mapping):
+        items = [(k, to_weights_only_safe(v, f"{where}[{k!r}]")) for k, v in obj.items()]
+        if isinstance(obj, Counter):
+            return Counter(dict(items))
+        if isinstance(obj, OrderedDict):
+            return OrderedDict(items)
+        return dict(items)
+    if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
+        return tuple(to_weights_only_safe(v, f"{where}[{i}]") for i, v in enumerate(obj))
+    if isinstance(obj, (list, tuple)):
+        return [to_weights_only_safe(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+    if isinstance(obj, (set, frozenset)):
+        return {to_weights_only_safe(v, where) for v in obj}
+    raise CheckpointError(
+        f"{where} holds a {type(obj).__module__}.{type(obj).__qualname__}, which checkpoints loaded with "
+        f"weights_only=True cannot contain; store plain numbers, strings, lists, dicts or tensors instead")
+
+
+def save_checkpoint(checkpoint: Mapping[str, Any], filename: str, backend_args: dict | None = None) -> None:
+    """Serialize ``checkpoint`` and write it to ``filename`` (any mme.fileio URI) atomically."""
+    safe = to_weights_only_safe(checkpoint)
+    buffer = io.BytesIO()
+    torch.save(safe, buffer)
+    fileio.put(buffer.getvalue(), filename, backend_args=backend_args)
+
+
+def _local_is_complete(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError:
+        return False
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return False
+        return any(n.endswith("data.pkl") for n in names)
+    return head.startswith(b"\x80")  # legacy (non-zip) torch format: only loading can tell
+
+
+def is_complete_checkpoint(filename: str, backend_args: dict | None = None) -> bool:
+    """Whether ``filename`` exists and is a complete (not truncated) torch checkpoint file."""
+    try:
+        if not fileio.exists(filename, backend_args=backend_args):
+            return False
+        with fileio.get_local_path(filename, backend_args=backend_args) as local:
+            return _local_is_complete(str(local))
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def _load_checkpoint(filename: str, map_location: Any = None, weights_only: bool = True,
+                     backend_args: dict | None = None) -> dict:
+    """Read a checkpoint file into a dict, refusing incomplete files and (by default) unsafe pickles."""
+    if not fileio.exists(filename, backend_args=backend_args):
+        raise CheckpointError(f"checkpoint {filename} does not exist")
+    with fileio.get_local_path(filename, backend_args=backend_args) as local:
+        local = str(local)
+        if not _local_is_complete(local):
+            raise IncompleteCheckpointError(
+                f"checkpoint {filename} is truncated or corrupt (not a complete torch checkpoint); "
+                f"it was probably written by a process that was killed")
+        try:
+            checkpoint = torch.load(local, map_location=map_location, weights_only=weights_only)
+        except pickle.UnpicklingError as e:
+            if weights_only:
+                lines = [ln.strip() for ln in str(e).splitlines() if "WeightsUnpickler error" in ln]
+                reason = lines[0].split("error:", 1)[-1].strip() if lines else str(e).strip()[:300]
+                raise UnsafeCheckpointError(
+                    f"checkpoint {filename} contains pickled objects that weights_only loading refuses "
+                    f"({reason}); if you trust the file, load it with weights_only=False") from e
+            raise IncompleteCheckpointError(f"checkpoint {filename} cannot be unpickled: {e}") from e
+        except (RuntimeError, EOFError, zipfile.BadZipFile) as e:
+            raise IncompleteCheckpointError(f"checkpoint {filename} is truncated or corrupt: {e}") from e
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(f"checkpoint {filename} holds a {type(checkpoint).__name__}, expected a dict")
+    return checkpoint
+
+
+def load_state_dict(module: nn.Module, state_dict: Mapping[str, Any], strict: bool = False,
+                    logger: Any = None) -> list[str]:
+    """Load ``state_dict`` into ``module`` and report missing, unexpected and mis-shaped keys.
+
+    Keys whose shapes differ are skipped. With ``strict`` any problem raises
+    :class:`CheckpointError`; otherwise the problems are logged as a warning. Returns the list
+    of problem lines.
+    """
+    target: Any = module.module if is_model_wrapper(module) else module
+    own = target.state_dict()
+    filtered = OrderedDict()
+    mismatched = []
+    for key, value in state_dict.items():
+        if key in own and isinstance(value, torch.Tensor) and own[key].shape != value.shape:
+            mismatched.append(f"{key}: checkpoint {tuple(value.shape)} vs model {tuple(own[key].shape)}")
+            continue
+        filtered[key] = value
+    result = target.load_state_dict(filtered, strict=False)
+    problems = []
+    if result.unexpected_keys:
+        problems.append(f"unexpected keys in source state_dict: {', '.join(result.unexpected_keys)}")
+    if result.missing_keys:
+        problems.append(f"missing keys in source state_dict: {', '.join(result.missing_keys)}")
+    if mismatched:
+        problems.append("size mismatch: " + "; ".join(mismatched))
+    if problems:
+        message = "The model and loaded state dict do not match exactly\n" + "\n".join(problems)
+        if strict:
+            raise CheckpointError(message)
+        (logger or globals()["logger"]).warning(message)
+    return problems
+
+
+def _revise(state_dict: Mapping[str, Any], revise_keys: Sequence[tuple[str, str]]) -> OrderedDict:
+    out = OrderedDict(state_dict)
+    for pattern, replacement in revise_keys:
+        out = OrderedDict((re.sub(pattern, replacement, k), v) for k, v in out.items())
+    return out
+
+
+def load_checkpoint(model: nn.Module, filename: str, map_location: Any = None, strict: bool = False,
+                    logger: Any = None, revise_keys: Sequence[tuple[str, str]] = ((r"^module\.", ""),),
+                    weights_only: bool = True, backend_args: dict | None = None) -> dict:
+    """Load a checkpoint file's weights into ``model`` and return the checkpoint dict.
+
+    Args:
+        model: The module to load into (wrappers are unwrapped).
+        filename: Local path or any mme.fileio URI.
+        map_location: Where to put the tensors (``torch.load``'s argument).
+        strict: Raise on missing, unexpected or mis-shaped keys instead of warning.
+        revise_keys: ``(pattern, replacement)`` regex pairs applied to the keys; the default strips
+            a ``module.`` prefix left by DDP.
+        weights_only: Load with ``torch.load(weights_only=True)`` (the default). Pass ``False``
+            only for trusted legacy files that pickle arbitrary objects.
+        backend_args: Arguments of the file backend.
+    """
+    checkpoint = _load_checkpoint(filename, map_location, weights_only=weights_only, backend_args=backend_args)
+    state_dict = checkpoint.get("state_dict", checkpoint)
+    load_state_dict(model, _revise(state_dict, revise_keys), strict=strict, logger=logger)
+    return checkpoint
+
+
+def _step_of(path: str) -> int:
+    match = _CKPT_NAME.match(osp.basename(path))
+    return int(match.group(1)) if match else -1
+
+
+def find_latest_checkpoint(work_dir: str, backend_args: dict | None = None) -> str | None:
+    """Path of the newest complete checkpoint of a run, or ``None``.
+
+    The ``last_checkpoint`` file in ``work_dir`` names it. If that file is missing or points at
+    an incomplete file, the ``epoch_N.pth``/``iter_N.pth`` files next to the pointed file and in
+    ``work_dir`` are tried from the highest ``N`` down; an incomplete file is never returned.
+    """
+    pointer = osp.join(work_dir, "last_checkpoint")
+    dirs = [work_dir]
+    if osp.exists(pointer):
+        with open(pointer, encoding="utf-8") as f:
+            target = f.read().strip()
+        if target:
+            if is_complete_checkpoint(target, backend_args):
+                return target
+            logger.warning("last_checkpoint points at %s, which is missing or incomplete; searching", target)
+            parent = target.rsplit("/", 1)[0] if "/" in target else work_dir
+            dirs.insert(0, parent)
+    candidates: list[str] = []
+    for directory in dict.fromkeys(dirs):
+        try:
+            names = list(fileio.list_dir_or_file(directory, list_dir=False, suffix=".pth", backend_args=backend_args))
+        except (OSError, ValueError, KeyError):
+            continue
+        candidates += [fileio.join_path(directory, n, backend_args=backend_args) for n in names if _CKPT_NAME.match(n)]
+    for path in sorted(set(candidates), key=_step_of, reverse=True):
+        if is_complete_checkpoint(path, backend_args):
+            return path
+        logger.warning("skipping incomplete checkpoint %s", path)
+    return None
