@@ -103,7 +103,8 @@ def test_collect_dir_needs_cpu():
 
 def test_dump_results(tmp_path):
     out = tmp_path / "preds.pkl"
-    evaluator = Evaluator(DumpResults(str(out)))
+    evaluator = Evaluator(dict(type="DumpResults", out_file_path=str(out)))
+    assert isinstance(evaluator.metrics[0], DumpResults)
     evaluator.process([BaseDataElement(pred=torch.tensor([1, 2]))])
     evaluator.process([{"pred": torch.tensor([3])}])
     assert evaluator.evaluate(2) == {}

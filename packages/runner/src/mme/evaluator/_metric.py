@@ -10,6 +10,7 @@ from typing import Any
 import torch
 from mme.dist import broadcast_object_list, collect_results, is_main_process
 from mme.fileio import dump
+from mme.registry import METRICS
 from mme.structures import BaseDataElement
 
 from ._errors import EvaluatorConfigError
@@ -92,6 +93,7 @@ class BaseMetric(metaclass=ABCMeta):
         return box[0]
 
 
+@METRICS.register_module()
 class DumpResults(BaseMetric):
     """Dump the processed predictions to a pickle file (``.pkl`` or ``.pickle``).
 
