@@ -5,14 +5,22 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
-from typing import Any
-
-import fsspec
-from fsspec.core import split_protocol
+from typing import TYPE_CHECKING, Any
 
 from ._backend import BaseStorageBackend
 from ._errors import UnsupportedOperationError
 from ._local import atomic_write
+
+if TYPE_CHECKING:
+    import fsspec
+
+
+def split_protocol(path: str) -> tuple[str | None, str]:
+    """``("memory", "a/b")`` for ``"memory://a/b"``; ``(None, path)`` when there is no protocol."""
+    if "://" in path:
+        protocol, rest = path.split("://", 1)
+        return protocol, rest
+    return None, path
 
 
 class FsspecBackend(BaseStorageBackend):
@@ -39,6 +47,8 @@ class FsspecBackend(BaseStorageBackend):
         protocol = split_protocol(path)[0] or "file"
         fs = self._filesystems.get(protocol)
         if fs is None:
+            import fsspec  # ~0.1 s; only paid by runs that use an fsspec protocol
+
             with self._lock:
                 try:
                     fs = fsspec.filesystem(protocol, **self.storage_options)

@@ -7,15 +7,6 @@ import pickle
 from abc import ABC, abstractmethod
 from typing import IO, Any
 
-import yaml
-
-try:
-    from yaml import CDumper as _Dumper
-    from yaml import CFullLoader as _Loader
-except ImportError:  # pragma: no cover - pyyaml built without libyaml
-    from yaml import Dumper as _Dumper  # type: ignore[assignment]
-    from yaml import FullLoader as _Loader  # type: ignore[assignment]
-
 
 class BaseFileHandler(ABC):
     """Reads and writes one file format.
@@ -75,19 +66,32 @@ class JsonHandler(BaseFileHandler):
         return json.dumps(obj, **kwargs)
 
 
+def _yaml() -> tuple[Any, Any, Any]:
+    """pyyaml with its fastest FullLoader and Dumper, imported on first use (it is slow to import)."""
+    import yaml
+
+    try:
+        return yaml, yaml.CFullLoader, yaml.CDumper
+    except AttributeError:  # pragma: no cover - pyyaml built without libyaml
+        return yaml, yaml.FullLoader, yaml.Dumper
+
+
 class YamlHandler(BaseFileHandler):
     """YAML; loads with pyyaml's FullLoader (no arbitrary objects), dumps with its Dumper."""
 
     def load_from_fileobj(self, file: IO, **kwargs: Any) -> Any:
-        kwargs.setdefault("Loader", _Loader)
+        yaml, loader, _ = _yaml()
+        kwargs.setdefault("Loader", loader)
         return yaml.load(file, **kwargs)
 
     def dump_to_fileobj(self, obj: Any, file: IO, **kwargs: Any) -> None:
-        kwargs.setdefault("Dumper", _Dumper)
+        yaml, _, dumper = _yaml()
+        kwargs.setdefault("Dumper", dumper)
         yaml.dump(obj, file, **kwargs)
 
     def dump_to_str(self, obj: Any, **kwargs: Any) -> str:
-        kwargs.setdefault("Dumper", _Dumper)
+        yaml, _, dumper = _yaml()
+        kwargs.setdefault("Dumper", dumper)
         return yaml.dump(obj, **kwargs)
 
 

@@ -8,8 +8,6 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import fsspec
-
 from ._backend import BaseStorageBackend, PathLike
 from ._errors import BackendRegistrationError, UnknownBackendError
 
@@ -105,6 +103,8 @@ def infer_backend(uri: str) -> type[BaseStorageBackend]:
         if "://" not in uri:
             return _backends["local"]
         scheme = uri.split("://", 1)[0]
+        import fsspec  # imported on first use: it costs ~0.1 s at start-up
+
         if scheme in fsspec.available_protocols():
             return _backends["fsspec"]
         raise UnknownBackendError(
