@@ -25,6 +25,20 @@ def _time(code: str, runs: int) -> float:
     return statistics.median(samples)
 
 
+def _importtime(module: str, runs: int) -> float:
+    """Median cumulative import time of ``module`` as ``-X importtime`` reports it (seconds).
+
+    Less noisy than wall time on a shared machine: it counts only the import itself.
+    """
+    samples = []
+    for _ in range(runs):
+        err = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
+                             capture_output=True, text=True, check=True).stderr
+        line = [ln for ln in err.splitlines() if ln.rstrip().endswith(f"| {module}")][-1]
+        samples.append(int(line.split("|")[1]) / 1e6)
+    return statistics.median(samples)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
@@ -35,9 +49,11 @@ def main() -> None:
         t = _time(f"import {module}", args.runs)
         probe = f"import sys, {module}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
         pulled = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+        own = _importtime(module, args.runs)
         print(
             f"import {module:<13} {t * 1e3:7.1f} ms  over bare: {(t - bare) * 1e3:6.1f} ms  "
-            f"ratio to bare: {t / bare:5.2f}  heavy modules pulled: {pulled or 'none'}"
+            f"ratio to bare: {t / bare:5.2f}  (-X importtime: {own * 1e3:5.1f} ms)  "
+            f"heavy modules pulled: {pulled or 'none'}"
         )
 
 
