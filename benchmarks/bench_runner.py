@@ -102,6 +102,8 @@ def runner_loop(work_dir: str) -> tuple[float, float]:
                               collate_fn=dict(type="default_collate")),
         train_cfg=dict(by_epoch=False, max_iters=ITERS),
         optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01, momentum=0.9)),
+        default_hooks=dict(checkpoint=dict(by_epoch=False, interval=ITERS)),  # as an iteration-based config sets it
+        log_processor=dict(by_epoch=False),
         custom_hooks=[watch], log_level="WARNING", randomness=dict(seed=0))
     construct = time.perf_counter() - t0
     runner.train()
