@@ -32,7 +32,39 @@ def _resolve(parent: Any, parent_path: str, name: str) -> Any:
         raise
 
 
-class LazyObject:
+class _Lazy:
+    """What LazyObject and LazyAttr share: attribute chaining, a dotted path, equality by path."""
+
+    dotted_path: str
+
+    def build(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __getattr__(self, name: str) -> LazyAttr:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return LazyAttr(name, self)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            f"{self.dotted_path} is a lazily imported object in a config; it cannot be called "
+            "while the config is read. Use it as a value (type=...) and build it later."
+        )
+
+    def __str__(self) -> str:
+        return self.dotted_path
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.dotted_path!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Lazy) and other.dotted_path == self.dotted_path
+
+    def __hash__(self) -> int:
+        return hash(("mme-lazy", self.dotted_path))
+
+
+class LazyObject(_Lazy):
     """A module, or an object imported from one, that is imported only when built.
 
     ``import torch.nn as nn`` in a pure-Python config becomes ``LazyObject("torch.nn")``;
@@ -79,34 +111,11 @@ class LazyObject:
                 f"cannot import name {self._imported!r} from {self._module!r} (lazy config object)"
             ) from err
 
-    def __getattr__(self, name: str) -> LazyAttr:
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
-        return LazyAttr(name, self)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError(
-            f"{self.dotted_path} is a lazily imported object in a config; it cannot be called "
-            "while the config is read. Use it as a value (type=...) and build it later."
-        )
-
-    def __str__(self) -> str:
-        return self.dotted_path
-
-    def __repr__(self) -> str:
-        return f"<LazyObject {self.dotted_path!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, (LazyObject, LazyAttr)) and other.dotted_path == self.dotted_path
-
-    def __hash__(self) -> int:
-        return hash(("mme-lazy", self.dotted_path))
-
     def __reduce__(self):
         return (LazyObject, (self._module, self._imported))
 
 
-class LazyAttr:
+class LazyAttr(_Lazy):
     """An attribute of a :class:`LazyObject` (``nn.Linear``), resolved when built.
 
     Args:
@@ -114,7 +123,7 @@ class LazyAttr:
         source: The lazy object it is taken from.
     """
 
-    def __init__(self, name: str, source: LazyObject | LazyAttr) -> None:
+    def __init__(self, name: str, source: _Lazy) -> None:
         self._name = name
         self._source = source
 
@@ -130,29 +139,6 @@ class LazyAttr:
             return _resolve(parent, self._source.dotted_path, self._name)
         except (AttributeError, ImportError) as err:
             raise ImportError(f"cannot resolve {self.dotted_path!r} (lazy config object): {err}") from err
-
-    def __getattr__(self, name: str) -> LazyAttr:
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
-        return LazyAttr(name, self)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError(
-            f"{self.dotted_path} is a lazily imported object in a config; it cannot be called "
-            "while the config is read. Use it as a value (type=...) and build it later."
-        )
-
-    def __str__(self) -> str:
-        return self.dotted_path
-
-    def __repr__(self) -> str:
-        return f"<LazyAttr {self.dotted_path!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, (LazyObject, LazyAttr)) and other.dotted_path == self.dotted_path
-
-    def __hash__(self) -> int:
-        return hash(("mme-lazy", self.dotted_path))
 
     def __reduce__(self):
         return (LazyAttr, (self._name, self._source))

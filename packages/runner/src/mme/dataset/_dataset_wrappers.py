@@ -25,6 +25,12 @@ def _build(dataset: BaseDataset | dict, where: str) -> Any:
 
 class _Wrapper:
     _fully_initialized = False
+    _metainfo: dict
+
+    @property
+    def metainfo(self) -> dict:
+        """A copy of the wrapped dataset's metainfo (the first one's, for ConcatDataset)."""
+        return copy.deepcopy(self._metainfo)
 
     def _wrapped_full_init(self, datasets: Sequence[Any]) -> None:
         for d in datasets:
@@ -77,11 +83,6 @@ class ConcatDataset(_Wrapper):
         self._metainfo = copy.deepcopy(first)
         if not lazy_init:
             self.full_init()
-
-    @property
-    def metainfo(self) -> dict:
-        """A copy of the first dataset's metainfo."""
-        return copy.deepcopy(self._metainfo)
 
     def full_init(self) -> None:
         """Initialise the wrapped datasets and compute the cumulative sizes."""
@@ -138,11 +139,6 @@ class RepeatDataset(_Wrapper):
         if not lazy_init:
             self.full_init()
 
-    @property
-    def metainfo(self) -> dict:
-        """A copy of the wrapped dataset's metainfo."""
-        return copy.deepcopy(self._metainfo)
-
     def full_init(self) -> None:
         """Initialise the wrapped dataset."""
         if self._fully_initialized:
@@ -196,11 +192,6 @@ class ClassBalancedDataset(_Wrapper):
         self._metainfo = copy.deepcopy(getattr(self.dataset, "metainfo", {}))
         if not lazy_init:
             self.full_init()
-
-    @property
-    def metainfo(self) -> dict:
-        """A copy of the wrapped dataset's metainfo."""
-        return copy.deepcopy(self._metainfo)
 
     def full_init(self) -> None:
         """Initialise the wrapped dataset and compute the repeat indices."""
