@@ -13,6 +13,16 @@ from ._errors import LoggingKeyError, LoggingValueError
 from ._values import to_number
 
 
+def checked_count(count: Any, what: str) -> int:
+    """``count`` as an int, or an error naming ``what`` unless it is a non-negative integer."""
+    if type(count) is int and count >= 0:
+        return count
+    n = to_number(count, what)
+    if n != int(n) or n < 0:
+        raise LoggingValueError(f"{what} must be a non-negative integer, got {count!r}")
+    return int(n)
+
+
 class HistoryBuffer:
     """Keeps the history of one logged scalar and computes statistics over its latest values.
 
@@ -73,12 +83,12 @@ class HistoryBuffer:
 
     def update(self, log_val: Any, count: Any = 1) -> None:
         """Append a value (a number, numpy scalar or one-element tensor) and its count."""
-        value = float(to_number(log_val, "log_val"))
-        n = to_number(count, "count")
-        if n != int(n) or n < 0:
-            raise LoggingValueError(f"count must be a non-negative integer, got {count!r}")
+        self._push(float(to_number(log_val, "log_val")), checked_count(count, "count"))
+
+    def _push(self, value: float, count: int) -> None:
+        """Append a value and count already converted and checked (the per-iteration path)."""
         self._log.append(value)
-        self._count.append(int(n))
+        self._count.append(count)
 
     @property
     def data(self) -> tuple[np.ndarray, np.ndarray]:

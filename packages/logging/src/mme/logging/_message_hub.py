@@ -11,7 +11,7 @@ from typing import Any
 from mme.utils import ManagerMixin
 
 from ._errors import LoggingKeyError, LoggingTypeError
-from ._history_buffer import HistoryBuffer
+from ._history_buffer import HistoryBuffer, checked_count
 from ._values import NotPlainError, is_tensor, to_number, to_plain
 
 logger = logging.getLogger(__name__)
@@ -76,12 +76,16 @@ class MessageHub(ManagerMixin):
         """
         if not isinstance(key, str):
             raise LoggingTypeError(f"scalar keys must be str, got {type(key).__name__}")
-        value = to_number(value, f"value of scalar {key!r}")
-        count = to_number(count, f"count of scalar {key!r}")
-        self._set_resumed(key, resumed)
-        if key not in self._log_scalars:
-            self._log_scalars[key] = HistoryBuffer()
-        self._log_scalars[key].update(value, count)
+        if type(value) is not float:  # floats (timings, learning rates) skip the conversion
+            value = float(to_number(value, f"value of scalar {key!r}"))
+        if type(count) is not int or count < 0:
+            count = checked_count(count, f"count of scalar {key!r}")
+        buffer = self._log_scalars.get(key)
+        if buffer is None:
+            buffer = self._log_scalars[key] = HistoryBuffer()
+        if self._resumed_keys.get(key) is not resumed:
+            self._set_resumed(key, resumed)
+        buffer._push(value, count)
 
     def update_scalars(self, log_dict: Mapping[str, Any], resumed: bool = True) -> None:
         """Update several scalars; a value may be a number or ``dict(value=..., count=...)``."""
@@ -99,7 +103,8 @@ class MessageHub(ManagerMixin):
         """Set runtime information ``key`` to ``value`` (stored as given, not copied)."""
         if not isinstance(key, str):
             raise LoggingTypeError(f"info keys must be str, got {type(key).__name__}")
-        self._set_resumed(key, resumed)
+        if self._resumed_keys.get(key) is not resumed:
+            self._set_resumed(key, resumed)
         self._runtime_info[key] = value
 
     def update_info_dict(self, info_dict: Mapping[str, Any], resumed: bool = True) -> None:

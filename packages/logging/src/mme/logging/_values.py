@@ -14,6 +14,8 @@ _PLAIN = (str, bytes, bool, int, float, complex, type(None))
 
 def to_number(value: Any, what: str) -> float | int:
     """A Python number from an int/float, a numpy scalar or array of one element, or a one-element tensor."""
+    if type(value) is float or type(value) is int:  # the common case, called several times per iteration
+        return value
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, (int, float)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections.abc import Iterator, Sized
 from typing import Any
 
@@ -78,6 +79,8 @@ class DefaultSampler(Sampler[int]):
             self.total_size = size
         self._position = 0
         self._pending: int | None = None
+        self._iterator: Iterator[int] | None = None
+        self._iterator_size = 0
 
     def _epoch_indices(self) -> list[int]:
         size = len(self.dataset)
@@ -94,14 +97,17 @@ class DefaultSampler(Sampler[int]):
     def __iter__(self) -> Iterator[int]:
         start = self._pending or 0
         self._pending = None
-        indices = self._epoch_indices()
+        remaining = self._epoch_indices()[start:]
         self._position = start
-        return self._counted(indices[start:])
+        self._iterator = iter(remaining)
+        self._iterator_size = len(remaining)
+        return self._iterator
 
-    def _counted(self, indices: list[int]) -> Iterator[int]:
-        for idx in indices:
-            self._position += 1
-            yield idx
+    def _yielded(self) -> int:
+        """This epoch's indices handed out so far, read off the list iterator (no per-index counting)."""
+        if self._iterator is None:
+            return self._position
+        return self._position + self._iterator_size - operator.length_hint(self._iterator)
 
     def __len__(self) -> int:
         return self.num_samples
@@ -111,11 +117,12 @@ class DefaultSampler(Sampler[int]):
         if epoch != self.epoch:
             self._pending = None
             self._position = 0
+            self._iterator = None
         self.epoch = epoch
 
     def state_dict(self) -> dict[str, int]:
         """``{'epoch', 'seed', 'position'}``: position counts this rank's indices yielded this epoch."""
-        position = self._pending if self._pending is not None else self._position
+        position = self._pending if self._pending is not None else self._yielded()
         return {"epoch": self.epoch, "seed": self.seed, "position": position}
 
     def load_state_dict(self, state: dict[str, int]) -> None:
@@ -128,6 +135,7 @@ class DefaultSampler(Sampler[int]):
         self.epoch = state["epoch"]
         self.seed = state["seed"]
         self._position = state["position"]
+        self._iterator = None
         self._pending = state["position"] if state["position"] < self.num_samples else None
 
 

@@ -35,6 +35,8 @@ def worker_init_fn(
 
 def _transpose(data_batch: Sequence[Any], collate: Any) -> Any:
     item = data_batch[0]
+    if type(item) is dict:  # the usual sample; checked first as collate runs on every batch
+        return {key: collate([d[key] for d in data_batch]) for key in item}
     if isinstance(item, tuple) and hasattr(item, "_fields"):
         return type(item)(*(collate(list(samples)) for samples in zip(*data_batch)))
     if isinstance(item, Sequence):
@@ -54,6 +56,8 @@ def _transpose(data_batch: Sequence[Any], collate: Any) -> Any:
 
 
 def _check_batch(data_batch: Any) -> None:
+    if type(data_batch) is list:
+        return
     if not isinstance(data_batch, Sequence) or isinstance(data_batch, str):
         raise DatasetTypeError(f"a collate function takes a list of samples, but got {type(data_batch).__name__}")
 
@@ -86,6 +90,8 @@ def default_collate(data_batch: Sequence[Any]) -> Any:
     if not data_batch:
         return data_batch
     item = data_batch[0]
+    if isinstance(item, torch.Tensor):
+        return torch_default_collate(data_batch)
     if isinstance(item, (str, bytes, BaseDataElement)):
         return list(data_batch)
     out = _transpose(data_batch, default_collate)

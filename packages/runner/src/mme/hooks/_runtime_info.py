@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from mme.registry import HOOKS
 
 from ._hook import DATA_BATCH, Hook
@@ -12,6 +13,8 @@ __all__ = ["RuntimeInfoHook"]
 
 
 def _is_scalar(value: Any) -> bool:
+    if isinstance(value, torch.Tensor):  # the usual case: a loss from train_step
+        return value.numel() == 1
     if isinstance(value, bool):
         return False
     if isinstance(value, (int, float)):

@@ -89,20 +89,24 @@ class BaseModel(BaseModule):
         if not isinstance(losses, dict):
             raise ModelTypeError(f"forward(mode='loss') must return a dict of losses, but got {type(losses).__name__}")
         items: list[tuple[str, torch.Tensor]] = []
+        loss: torch.Tensor | None = None
         for name, value in losses.items():
             if isinstance(value, torch.Tensor):
-                items.append((name, value.mean()))
+                if value.ndim:  # a 0-dim loss is its own mean: no extra autograd node per iteration
+                    value = value.mean()
             elif isinstance(value, (list, tuple)) and value and all(isinstance(v, torch.Tensor) for v in value):
-                items.append((name, sum(v.mean() for v in value)))  # type: ignore[misc]
+                value = sum(v.mean() for v in value)
             else:
                 raise ModelTypeError(f"loss {name!r} must be a tensor or a list of tensors, but got {type(value).__name__}")
-        loss_terms = [v for k, v in items if "loss" in k]
-        if not loss_terms:
+            items.append((name, value))
+            if "loss" in name:
+                loss = value if loss is None else loss + value
+        if loss is None:
             raise ModelTypeError(f"no entry of the losses dict has 'loss' in its name: {list(losses)}")
-        loss = sum(loss_terms[1:], loss_terms[0])
-        log_vars: OrderedDict[str, torch.Tensor] = OrderedDict([("loss", loss.detach())])
+        total = loss.detach()
+        log_vars: OrderedDict[str, torch.Tensor] = OrderedDict(loss=total)
         for name, value in items:
-            log_vars[name] = value.detach()
+            log_vars[name] = total if value is loss else value.detach()
         if is_distributed() and get_world_size() > 1:
             for name, value in log_vars.items():
                 reduced = value.clone().float()

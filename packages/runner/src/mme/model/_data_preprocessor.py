@@ -33,6 +33,12 @@ class BaseDataPreprocessor(nn.Module):
 
     def cast_data(self, data: Any) -> Any:
         """Copy ``data`` (nested dicts, lists, tuples, tensors, data elements) to the device."""
+        if isinstance(data, torch.Tensor):  # the common leaf first: this runs on every batch
+            if data.device == self._device:  # cheaper than a no-op .to() through the dispatcher
+                return data
+            return data.to(self._device, non_blocking=self._non_blocking)
+        if type(data) is dict:
+            return {k: self.cast_data(v) for k, v in data.items()}
         if isinstance(data, Mapping):
             return type(data)({k: self.cast_data(v) for k, v in data.items()})  # type: ignore[call-arg]
         if isinstance(data, (str, bytes)) or data is None:
@@ -41,7 +47,7 @@ class BaseDataPreprocessor(nn.Module):
             return type(data)(*(self.cast_data(v) for v in data))
         if isinstance(data, Sequence):
             return type(data)(self.cast_data(v) for v in data)  # type: ignore[call-arg]
-        if isinstance(data, (torch.Tensor, BaseDataElement)):
+        if isinstance(data, BaseDataElement):
             return data.to(self._device, non_blocking=self._non_blocking)
         return data
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import torch
@@ -16,6 +15,9 @@ from ._errors import OptimConfigError, OptimTypeError
 __all__ = ["OptimWrapper"]
 
 logger = logging.getLogger(__name__)
+
+_NO_CONTEXT = nullcontext()  # stateless, so one instance serves every iteration
+
 
 class OptimWrapper:
     """Wraps a torch optimizer with gradient accumulation and gradient clipping.
@@ -153,19 +155,17 @@ class OptimWrapper:
         nxt = self._inner_count + 1
         return nxt % self._accumulative_counts == 0 or nxt == self._max_counts
 
-    @contextmanager
-    def optim_context(self, model: nn.Module) -> Iterator[None]:
+    def optim_context(self, model: nn.Module) -> AbstractContextManager[Any]:
         """Context for the forward and backward of one iteration.
 
         Skips the gradient all-reduce (``model.no_sync()``) while gradients are being
-        accumulated and the next backward does not finish a group.
+        accumulated and the next backward does not finish a group; otherwise it does nothing.
         """
-        no_sync = getattr(model, "no_sync", None)
-        if not self.should_sync() and callable(no_sync):
-            with no_sync():
-                yield
-        else:
-            yield
+        if self._accumulative_counts > 1 and not self.should_sync():
+            no_sync = getattr(model, "no_sync", None)
+            if callable(no_sync):
+                return no_sync()
+        return _NO_CONTEXT
 
     @property
     def inner_count(self) -> int:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import datetime
+import functools
 import re
 import sys
 from collections import OrderedDict
@@ -20,8 +20,13 @@ __all__ = ["LogProcessor"]
 _METHODS = ("mean", "min", "max", "current")
 
 
+@functools.cache
+def _cuda_available() -> bool:
+    return torch.cuda.is_available()
+
+
 def _peak_memory_mb(runner: Any) -> int | None:
-    if torch.cuda.is_available():
+    if _cuda_available():
         device = getattr(runner.model, "output_device", None)
         mem = torch.cuda.max_memory_allocated(device=device)
         torch.cuda.reset_peak_memory_stats(device=device)
@@ -103,12 +108,12 @@ class LogProcessor:
 
     def _windows(self, runner: Any, batch_idx: int, cfgs: list[dict]) -> list[dict]:
         out = []
-        for cfg in copy.deepcopy(cfgs):
+        for cfg in cfgs:
             window = cfg.get("window_size")
             if window == "epoch":
-                cfg["window_size"] = batch_idx + 1
+                cfg = dict(cfg, window_size=batch_idx + 1)
             elif window == "global":
-                cfg["window_size"] = runner.iter + 1
+                cfg = dict(cfg, window_size=runner.iter + 1)
             out.append(cfg)
         return out
 

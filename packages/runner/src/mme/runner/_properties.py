@@ -163,14 +163,18 @@ class PropertiesMixin:
     @property
     def epoch(self) -> int:
         """Completed training epochs (0 without a training loop)."""
-        loop = self._train_loop
-        return 0 if loop is None or type(loop) is dict or isinstance(loop, dict) else loop.epoch
+        try:  # hooks read this several times per iteration: keep it to one attribute lookup
+            return self._train_loop.epoch  # type: ignore[union-attr]
+        except AttributeError:  # no training loop, or one not built yet (still a config dict)
+            return 0
 
     @property
     def iter(self) -> int:
         """Completed training iterations (0 without a training loop)."""
-        loop = self._train_loop
-        return 0 if loop is None or type(loop) is dict or isinstance(loop, dict) else loop.iter
+        try:
+            return self._train_loop.iter  # type: ignore[union-attr]
+        except AttributeError:
+            return 0
 
     @property
     def max_epochs(self) -> int:

@@ -115,11 +115,13 @@ class _TrainLoopMixin:
         self._resume = {"inner_iter": self._inner_done, "sampler": sampler_state}
 
     def _decide_val_interval(self, done: int) -> None:
+        if len(self.dynamic_milestones) == 1:  # no dynamic_intervals: the interval never changes
+            return
         step = bisect.bisect(self.dynamic_milestones, done + 1)
         self.val_interval = self.dynamic_intervals[step - 1]
 
     def _val_due(self, done: int, total: int) -> bool:
-        return (self.runner._val_loop is not None and done >= self.val_begin
+        return (self._runner._val_loop is not None and done >= self.val_begin
                 and (done % self.val_interval == 0 or done == total))
 
     # -- non-finite guard ----------------------------------------------------------------------
@@ -158,7 +160,8 @@ class _TrainLoopMixin:
 
     def _train_step(self, data_batch: Any) -> Any:
         self._guard_ran = False
-        outputs = self.runner.model.train_step(data_batch, optim_wrapper=self.runner.optim_wrapper)
+        runner = self._runner
+        outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
         if not self._guard_ran and self.nonfinite_loss == "raise" and isinstance(outputs, dict) and "loss" in outputs:
             loss = outputs["loss"]
             value = float(loss.item() if isinstance(loss, torch.Tensor) else loss)
@@ -270,13 +273,13 @@ class EpochBasedTrainLoop(_TrainLoopMixin, BaseLoop):
 
     def run_iter(self, idx: int, data_batch: Any) -> None:
         """Run one training iteration."""
-        self.runner.call_hook("before_train_iter", batch_idx=idx, data_batch=data_batch)
+        self._runner.call_hook("before_train_iter", batch_idx=idx, data_batch=data_batch)
         outputs = self._train_step(data_batch)
         self._iters_done = self._iter + 1
         self._inner_done = idx + 1
         self._phase = "iter_end"
         try:
-            self.runner.call_hook("after_train_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs)
+            self._runner.call_hook("after_train_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs)
         finally:
             self._phase = None
         self._iter += 1
@@ -396,12 +399,12 @@ class IterBasedTrainLoop(_TrainLoopMixin, BaseLoop):
 
     def run_iter(self, data_batch: Any) -> None:
         """Run one training iteration."""
-        self.runner.call_hook("before_train_iter", batch_idx=self._iter, data_batch=data_batch)
+        self._runner.call_hook("before_train_iter", batch_idx=self._iter, data_batch=data_batch)
         outputs = self._train_step(data_batch)
         self._iters_done = self._iter + 1
         self._phase = "iter_end"
         try:
-            self.runner.call_hook("after_train_iter", batch_idx=self._iter, data_batch=data_batch, outputs=outputs)
+            self._runner.call_hook("after_train_iter", batch_idx=self._iter, data_batch=data_batch, outputs=outputs)
         finally:
             self._phase = None
         self._iter += 1
