@@ -83,6 +83,17 @@ def test_parse_losses():
     assert {k: v.item() for k, v in log_vars.items()} == {"loss": 6.0, "loss_a": 2.0, "loss_b": 4.0, "accuracy": 0.5}
 
 
+def test_parse_losses_adds_no_graph_node_for_a_scalar_loss():
+    model = ToyModel()
+    weight = torch.tensor(2.0, requires_grad=True)
+    scalar = weight * 3
+    loss, log_vars = model.parse_losses({"loss": scalar})
+    assert loss is scalar  # a 0-dim loss is its own mean: no MeanBackward node to run each iteration
+    assert log_vars["loss"].item() == 6.0 and not log_vars["loss"].requires_grad
+    vector_loss, _ = model.parse_losses({"loss": weight * torch.ones(3)})
+    assert type(vector_loss.grad_fn).__name__.startswith("MeanBackward")
+
+
 def test_parse_losses_bad_input():
     model = ToyModel()
     with pytest.raises(ModelTypeError, match="'loss_a' must be a tensor"):

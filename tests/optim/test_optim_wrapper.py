@@ -106,6 +106,11 @@ def test_should_sync_and_optim_context_uses_no_sync():
     assert syncs == [False, True, False, True, True]
     assert model.calls == 2
 
+    plain = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    with plain.optim_context(model):  # without accumulation every backward syncs
+        plain.update_params(model.lin(torch.ones(1, 2)).sum())
+    assert model.calls == 2
+
 
 def test_clip_grad_norm_records_grad_norm_in_message_hub():
     hub = MessageHub.get_instance("test_clip")
