@@ -1,21 +1,27 @@
 """Runner overhead against a plain PyTorch loop (prints figures, asserts nothing).
 
 The same training -- an MLP 64-128-10, batch 32, SGD with momentum, 500 iterations on synthetic
-data -- runs once as a plain loop and once through ``Runner`` with its default hooks and
-logging. Printed: steady-state time per iteration of both and their ratio (target <= 1.10),
-the Runner's construction time (target < 0.1 s), and the import time of ``mme.runner`` on top
-of ``import torch`` (target < 0.3 s).
+data -- runs as a plain loop and through ``Runner`` with its default hooks and logging. The two
+run interleaved in one process: every 20 iterations of the Runner (timed by a hook), 20
+iterations of the plain loop run and are timed, so both see the same machine at the same moment
+(a shared machine drifts by tens of percent within seconds). Printed: the median time per
+iteration of each and their ratio (target <= 1.10), the same for a Runner without its default
+hooks, the Runner's construction time (target < 0.1 s; the first one also imports the
+visualizer), and the import time of ``mme.runner`` on top of ``import torch`` (target < 0.3 s).
 
 Run: python benchmarks/bench_runner.py
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 
 import torch
 from torch import nn
@@ -27,7 +33,11 @@ from mme.runner import Runner
 
 ITERS = 500
 WARMUP = 100
+CHUNK = 20
 BATCH = 32
+RUNS = 3
+NO_DEFAULT_HOOKS = dict(runtime_info=None, timer=None, sampler_seed=None, logger=None, param_scheduler=None,
+                        checkpoint=None)
 
 
 class Synthetic(Dataset):
@@ -60,41 +70,47 @@ class MLPModel(BaseModel):
         return logits
 
 
-def plain_loop() -> float:
+def plain_steps() -> Iterator[None]:
+    """The plain PyTorch loop, one iteration per ``next``."""
     model = mlp()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loader = DataLoader(Synthetic(), batch_size=BATCH, shuffle=True)
-    it = 0
-    start = 0.0
-    while it < ITERS:
+    while True:
         for batch in loader:
-            if it == WARMUP:
-                start = time.perf_counter()
-            if it == ITERS - 1:
-                return (time.perf_counter() - start) / (ITERS - 1 - WARMUP)
             loss = nn.functional.cross_entropy(model(batch["inputs"]), batch["data_samples"])
             opt.zero_grad()
             loss.backward()
             opt.step()
-            it += 1
-    raise AssertionError("unreachable")
+            yield
 
 
-class Stopwatch(Hook):
+class Interleave(Hook):
+    """Times the Runner in chunks of CHUNK iterations and runs as many plain iterations in between."""
+
     priority = "LOWEST"
 
     def __init__(self) -> None:
-        self.start = self.end = 0.0
+        self.plain = plain_steps()
+        for _ in range(WARMUP):
+            next(self.plain)
+        self.runner_chunks: list[float] = []
+        self.plain_chunks: list[float] = []
+        self.started: float | None = None
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
-        if runner.iter == WARMUP:
-            self.start = time.perf_counter()
-        elif runner.iter == ITERS - 1:
-            self.end = time.perf_counter()
+        if runner.iter < WARMUP or (runner.iter - WARMUP) % CHUNK:
+            return
+        if self.started is not None:
+            self.runner_chunks.append(time.perf_counter() - self.started)
+        start = time.perf_counter()
+        for _ in range(CHUNK):
+            next(self.plain)
+        self.plain_chunks.append(time.perf_counter() - start)
+        self.started = time.perf_counter()
 
 
-def runner_loop(work_dir: str) -> tuple[float, float]:
-    watch = Stopwatch()
+def runner_run(work_dir: str, default_hooks: dict, watch: Interleave) -> float:
+    """Train with the Runner, interleaved with the plain loop; return the construction time."""
     t0 = time.perf_counter()
     runner = Runner(
         model=MLPModel(), work_dir=work_dir,
@@ -102,12 +118,30 @@ def runner_loop(work_dir: str) -> tuple[float, float]:
                               collate_fn=dict(type="default_collate")),
         train_cfg=dict(by_epoch=False, max_iters=ITERS),
         optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01, momentum=0.9)),
-        default_hooks=dict(checkpoint=dict(by_epoch=False, interval=ITERS)),  # as an iteration-based config sets it
-        log_processor=dict(by_epoch=False),
-        custom_hooks=[watch], log_level="WARNING", randomness=dict(seed=0))
+        default_hooks=default_hooks, log_processor=dict(by_epoch=False),
+        custom_hooks=[watch], randomness=dict(seed=0))
     construct = time.perf_counter() - t0
-    runner.train()
-    return (watch.end - watch.start) / (ITERS - 1 - WARMUP), construct
+    with open(os.devnull, "w") as devnull:  # quiet console; the log file still gets every line
+        for handler in runner.logger.handlers:
+            if type(handler) is logging.StreamHandler:
+                handler.setStream(devnull)
+        runner.train()
+    return construct
+
+
+def compare(default_hooks: dict) -> tuple[float, float, list[float]]:
+    """Median ms/iter of the Runner and of the plain loop over RUNS interleaved runs, and construction times."""
+    runner_chunks: list[float] = []
+    plain_chunks: list[float] = []
+    construct = []
+    for _ in range(RUNS):
+        watch = Interleave()
+        with tempfile.TemporaryDirectory() as tmp:
+            construct.append(runner_run(tmp, default_hooks, watch))
+        n = min(len(watch.runner_chunks), len(watch.plain_chunks))
+        runner_chunks += watch.runner_chunks[:n]
+        plain_chunks += watch.plain_chunks[:n]
+    return statistics.median(runner_chunks) / CHUNK, statistics.median(plain_chunks) / CHUNK, construct
 
 
 def import_time(stmt: str) -> float:
@@ -148,22 +182,18 @@ def step_costs() -> tuple[float, float]:
 
 def main() -> None:
     torch.set_num_threads(1)
-    plain_loop()  # warm caches (and torch's lazy imports) for both contenders
-    plain, runner, construct = [], [], []
-    for i in range(3):
-        plain.append(plain_loop())
-        with tempfile.TemporaryDirectory() as tmp:
-            r, c = runner_loop(tmp)
-        runner.append(r)
-        construct.append(c)
-    p, r = statistics.median(plain), statistics.median(runner)
-    print(f"plain loop   : {p * 1e3:.3f} ms/iter (median of 3, iterations {WARMUP}-{ITERS - 2})")
-    print(f"Runner       : {r * 1e3:.3f} ms/iter")
-    print(f"ratio        : {r / p:.3f}  (target <= 1.10)")
-    print(f"construction : {min(construct):.4f} s  (target < 0.1 s)")
+    runner, plain, construct = compare(dict(checkpoint=dict(by_epoch=False, interval=ITERS)))  # as an iter config
+    bare, bare_plain, _ = compare(NO_DEFAULT_HOOKS)
+    chunks = RUNS * ((ITERS - WARMUP) // CHUNK - 1)
+    print(f"plain loop   : {plain * 1e3:.3f} ms/iter (median of {chunks} chunks of {CHUNK} iterations)")
+    print(f"Runner       : {runner * 1e3:.3f} ms/iter, default hooks, logging every 10 iterations")
+    print(f"ratio        : {runner / plain:.3f}  (target <= 1.10)")
+    print(f"no hooks     : ratio {bare / bare_plain:.3f} for a Runner without default hooks (loop, train_step, data)")
+    print(f"construction : first {construct[0]:.3f} s (imports the visualizer), then {min(construct[1:]):.4f} s "
+          "(target < 0.1 s)")
     ps, ts = step_costs()
     print(f"breakdown    : one plain step {ps * 1e3:.3f} ms, BaseModel.train_step+OptimWrapper {ts * 1e3:.3f} ms "
-          f"(ratio {ts / ps:.2f}); the rest of the gap is the loop, hooks and logging")
+          f"(ratio {ts / ps:.2f}), same batch, hot loop")
     torch_t = min(import_time("pass") for _ in range(3))
     extra = min(import_time("from mme.runner import Runner") for _ in range(3))
     print(f"import torch : {torch_t:.3f} s; from mme.runner import Runner on top: {extra:.3f} s  (target < 0.3 s)")

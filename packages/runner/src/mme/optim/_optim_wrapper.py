@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -54,6 +55,7 @@ class OptimWrapper:
         if not isinstance(accumulative_counts, int) or isinstance(accumulative_counts, bool) or accumulative_counts < 1:
             raise OptimConfigError(f"accumulative_counts must be a positive int, but got {accumulative_counts!r}")
         self.optimizer = optimizer
+        self.loss_check: Callable[[torch.Tensor], bool] | None = None
         self._accumulative_counts = accumulative_counts
         self._inner_count = 0
         self._max_counts = -1
@@ -86,7 +88,14 @@ class OptimWrapper:
         step_kwargs: dict[str, Any] | None = None,
         zero_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        """Scale ``loss``, back-propagate it and step/zero the optimizer when an update is due."""
+        """Scale ``loss``, back-propagate it and step/zero the optimizer when an update is due.
+
+        When :attr:`loss_check` is set (training loops set it to catch NaN/Inf losses) it sees
+        ``loss`` first; if it returns False, the update is skipped and the gradients are zeroed.
+        """
+        if self.loss_check is not None and not self.loss_check(loss):
+            self.zero_grad()
+            return
         loss = self.scale_loss(loss)
         self.backward(loss)
         if self.should_update():

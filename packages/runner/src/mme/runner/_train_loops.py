@@ -12,6 +12,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from mme.dataset import InfiniteSampler
+from mme.optim import OptimWrapper
 from mme.registry import LOOPS
 
 from ._base_loop import BaseLoop
@@ -128,27 +129,26 @@ class _TrainLoopMixin:
     def _install_guard(self) -> None:
         wrapper = self.runner.optim_wrapper
         inner = getattr(wrapper, "optim_wrappers", None)
-        targets = list(inner.values()) if isinstance(inner, dict) else [wrapper]
-        for target in targets:
-            original = target.update_params
-
-            def guarded(loss: Any, *args: Any, _orig: Any = original, _target: Any = target, **kwargs: Any) -> Any:
-                self._guard_ran = True
-                if isinstance(loss, torch.Tensor):
-                    value = loss.item() if loss.numel() == 1 else float(loss.detach().float().sum().item())
-                    if not math.isfinite(value):
-                        self._nonfinite(loss)
-                        _target.zero_grad()
-                        return None
-                return _orig(loss, *args, **kwargs)
-
-            target.update_params = guarded
-            self._guarded.append(target)
+        for target in inner.values() if isinstance(inner, dict) else [wrapper]:
+            if isinstance(target, OptimWrapper):
+                target.loss_check = self._check_loss
+                self._guarded.append(target)
 
     def _remove_guard(self) -> None:
         for target in self._guarded:
-            target.__dict__.pop("update_params", None)
+            target.loss_check = None
         self._guarded = []
+
+    def _check_loss(self, loss: Any) -> bool:
+        """OptimWrapper.loss_check: False (after a warning) for a non-finite loss to skip, an error to raise."""
+        self._guard_ran = True
+        if not isinstance(loss, torch.Tensor):
+            return True
+        value = loss.item() if loss.numel() == 1 else float(loss.detach().float().sum().item())
+        if math.isfinite(value):
+            return True
+        self._nonfinite(loss)
+        return False
 
     def _nonfinite(self, loss: Any) -> None:
         value = loss.detach().float().sum().item() if isinstance(loss, torch.Tensor) else loss
