@@ -77,9 +77,38 @@ def test_collate_functions_registered():
 
 
 def test_worker_init_fn_seeds_everything():
-    worker_init_fn(1, num_workers=2, rank=1, seed=10)
-    first = (random.random(), np.random.rand(), torch.rand(1).item())
-    worker_init_fn(1, num_workers=2, rank=1, seed=10)
-    assert (random.random(), np.random.rand(), torch.rand(1).item()) == first
-    worker_init_fn(0, num_workers=2, rank=1, seed=10)
-    assert random.random() != first[0]
+    def draws(worker_id, rank=1, base=123):
+        torch.manual_seed(base)  # what the DataLoader does in a worker before calling worker_init_fn
+        worker_init_fn(worker_id, num_workers=2, rank=rank, seed=10)
+        return random.random(), np.random.rand(), torch.rand(1).item()
+
+    first = draws(1)
+    assert draws(1) == first
+    others = [draws(0), draws(0, rank=0), draws(1, rank=0), draws(1, base=124)]
+    assert all(len({a, b}) == 2 for other in others for a, b in zip(first, other))
+
+
+class _Noisy(torch.utils.data.Dataset):
+    """Returns the random draws a transform in a worker would make."""
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, index):
+        return torch.tensor([random.random(), float(np.random.rand()), torch.rand(1).item()])
+
+
+def test_worker_randomness_changes_every_epoch_and_follows_the_seed():
+    from functools import partial
+
+    def epochs(main_seed):
+        torch.manual_seed(main_seed)
+        loader = torch.utils.data.DataLoader(
+            _Noisy(), batch_size=2, num_workers=2, worker_init_fn=partial(worker_init_fn, num_workers=2, rank=0, seed=7))
+        return [torch.cat(list(loader)) for _ in range(2)]
+
+    first, second = epochs(0)
+    assert not torch.equal(first, second)  # a fixed per-worker seed would replay epoch 1's draws
+    again = epochs(0)
+    assert torch.equal(again[0], first) and torch.equal(again[1], second)
+    assert len({tuple(row.tolist()) for row in first}) == len(first)  # workers draw different streams

@@ -18,12 +18,19 @@ from ._errors import DatasetTypeError, DatasetValueError
 def worker_init_fn(
     worker_id: int, num_workers: int, rank: int, seed: int, disable_subprocess_warning: bool = False
 ) -> None:
-    """Seed ``random``, numpy and torch in a DataLoader worker with ``num_workers * rank + worker_id + seed``.
+    """Seed ``random``, numpy and torch in a DataLoader worker.
+
+    The seed mixes ``seed``, ``rank``, ``worker_id`` and ``torch.initial_seed()``, which the
+    DataLoader sets in each worker from a base seed it draws from the main process's RNG every
+    epoch. Random augmentations therefore differ from one epoch to the next (a seed made of
+    ``seed``, ``rank`` and ``worker_id`` alone replays the same random stream in every epoch
+    when workers are not persistent) and still follow from the run's seed.
 
     Use it with ``functools.partial(worker_init_fn, num_workers=..., rank=..., seed=...)``.
     ``disable_subprocess_warning`` silences Python warnings in workers other than rank 0's.
     """
-    worker_seed = num_workers * rank + worker_id + seed
+    entropy = [seed % 2**64, num_workers, rank, worker_id, torch.initial_seed()]
+    worker_seed = int(np.random.SeedSequence(entropy).generate_state(1, dtype=np.uint64)[0])
     np.random.seed(worker_seed % 2**32)
     random.seed(worker_seed)
     torch.manual_seed(worker_seed)
