@@ -148,3 +148,22 @@ def test_torch_free_layers_stay_light_at_import(module, forbidden):
     code = f"import sys, {module}; print(','.join(m for m in {forbidden!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "", f"import {module} pulled in {out}"
+
+
+def test_visualizer_recording_scalars_leaves_matplotlib_unimported(tmp_path):
+    """matplotlib takes about 0.4 s to import; only drawing and writing images may pull it in."""
+    if importlib.util.find_spec("mme.visualization") is None:
+        pytest.skip("mme.visualization is not installed here (a single-wheel venv)")
+    code = (
+        "import sys\n"
+        "from mme.visualization import Visualizer\n"
+        f"vis = Visualizer(save_dir={str(tmp_path)!r}, vis_backends=[dict(type='LocalVisBackend')])\n"
+        "vis.add_config({'lr': 0.1})\n"
+        "vis.add_scalar('lr', 0.1, step=1)\n"
+        "vis.add_scalars({'loss': 0.5, 'acc': 0.9}, step=1)\n"
+        "vis.close()\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False", "recording scalars with a Visualizer imported matplotlib"
+    assert (tmp_path / "vis_data" / "scalars.json").read_text().count("\n") == 2

@@ -1,19 +1,24 @@
 """A matplotlib figure sized pixel-for-pixel to an image, rendered with the Agg backend.
 
 No pyplot: the figure and its Agg canvas are created directly, so drawing touches no global
-matplotlib state and needs no display.
+matplotlib state and needs no display. They are created on first use, so a Visualizer that only
+records scalars never imports matplotlib.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from ._checks import check_image
+from ._mpl import mpl
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
 
 class Canvas:
@@ -29,11 +34,25 @@ class Canvas:
     def __init__(self, fig_cfg: dict[str, Any] | None = None) -> None:
         self._fig_cfg = dict(fig_cfg) if fig_cfg else {}
         self._fig_cfg.setdefault("frameon", False)
-        self.figure = Figure(**self._fig_cfg)
-        self._agg = FigureCanvasAgg(self.figure)
-        self.axes: Axes = self.figure.add_axes((0, 0, 1, 1))
-        self.axes.axis("off")
         self._image: np.ndarray | None = None
+
+    @functools.cached_property
+    def _parts(self) -> tuple[Figure, FigureCanvasAgg, Axes]:
+        figure = mpl("figure").Figure(**self._fig_cfg)
+        agg = mpl("backends.backend_agg").FigureCanvasAgg(figure)
+        axes = figure.add_axes((0, 0, 1, 1))
+        axes.axis("off")
+        return figure, agg, axes
+
+    @property
+    def figure(self) -> Figure:
+        """The figure, created with its Agg canvas and axes on first use."""
+        return self._parts[0]
+
+    @property
+    def axes(self) -> Axes:
+        """The axes covering the whole figure."""
+        return self._parts[2]
 
     @property
     def width(self) -> int:
@@ -68,8 +87,9 @@ class Canvas:
         """Render the figure and return it as an ``(H, W, 3)`` uint8 RGB array of the image's size."""
         if self._image is None:
             raise RuntimeError("no image has been set; call set_image first")
-        self._agg.draw()
-        buffer = np.asarray(self._agg.buffer_rgba())
+        agg = self._parts[1]
+        agg.draw()
+        buffer = np.asarray(agg.buffer_rgba())
         rgb = np.array(buffer[..., :3], dtype=np.uint8)
         height, width = self._image.shape[:2]
         if rgb.shape[:2] != (height, width):  # defensive: a DPI that does not divide evenly
@@ -81,5 +101,6 @@ class Canvas:
 
     def close(self) -> None:
         """Drop the figure's artists."""
-        self.figure.clear()
+        if "_parts" in self.__dict__:  # else the figure was never created
+            self.figure.clear()
         self._image = None

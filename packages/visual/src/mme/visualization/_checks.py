@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from matplotlib import colors as mcolors
 
 from ._errors import DrawArgumentError
+from ._mpl import mpl
 
 ColorType = str | tuple[int, int, int] | tuple[int, int, int, int]
 
@@ -63,7 +63,7 @@ def to_mpl_color(color: Any, what: str) -> str | tuple[float, ...]:
     if isinstance(color, str):
         if color.lower() == "none":
             return "none"
-        if not mcolors.is_color_like(color):
+        if not mpl("colors").is_color_like(color):
             raise DrawArgumentError(f"{what}: {color!r} is not a color name or hex string matplotlib knows")
         return color
     if isinstance(color, (tuple, list, np.ndarray)) and len(color) in (3, 4):
@@ -76,10 +76,10 @@ def to_mpl_color(color: Any, what: str) -> str | tuple[float, ...]:
 
 def to_rgb255(color: Any, what: str) -> np.ndarray:
     """Convert a color into a float array of three 0-255 values."""
-    mpl = to_mpl_color(color, what)
-    if mpl == "none":
+    mpl_color = to_mpl_color(color, what)
+    if mpl_color == "none":
         raise DrawArgumentError(f"{what}: 'none' is not allowed here")
-    return np.asarray(mcolors.to_rgb(mpl), dtype=np.float64) * 255  # type: ignore[arg-type]
+    return np.asarray(mpl("colors").to_rgb(mpl_color), dtype=np.float64) * 255
 
 
 def expand_colors(colors: Any, count: int, what: str) -> list[str | tuple[float, ...]]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.collections import LineCollection, PatchCollection, PolyCollection
-from matplotlib.patches import Circle
 
 from ._checks import (
     as_rows,
@@ -18,6 +16,7 @@ from ._checks import (
     to_rgb255,
 )
 from ._errors import DrawArgumentError
+from ._mpl import mpl
 
 if TYPE_CHECKING:
     from ._canvas import Canvas
@@ -139,7 +138,7 @@ class DrawingMixin:
         check_rows_inside(segments.reshape(len(segments), 4), *self._size, "draw_lines: line")
         n = len(segments)
         self._canvas.axes.add_collection(
-            LineCollection(
+            mpl("collections").LineCollection(
                 list(segments),
                 colors=expand_colors(colors, n, "draw_lines: colors"),
                 linestyles=expand(line_styles, n, "draw_lines: line_styles", str),
@@ -178,7 +177,7 @@ class DrawingMixin:
             raise DrawArgumentError(f"draw_circles: got {radii.size} radii for {len(centers)} circles")
         if (radii <= 0).any():
             raise DrawArgumentError(f"draw_circles: radius must be > 0, got {radii.tolist()}")
-        circles = [Circle((float(x), float(y)), float(r)) for (x, y), r in zip(centers, radii)]
+        circles = [mpl("patches").Circle((float(x), float(y)), float(r)) for (x, y), r in zip(centers, radii)]
         self._add_patches(circles, "draw_circles", edge_colors, line_styles, line_widths, face_colors, alpha)
 
     def draw_bboxes(
@@ -296,11 +295,11 @@ class DrawingMixin:
 
     def _add_patches(self, patches: list[Any], method: str, *style: Any) -> None:
         kwargs = self._style(method, len(patches), *style)
-        self._canvas.axes.add_collection(PatchCollection(patches, match_original=False, **kwargs))
+        self._canvas.axes.add_collection(mpl("collections").PatchCollection(patches, match_original=False, **kwargs))
 
     def _add_polygons(self, polygons: list[np.ndarray], method: str, *style: Any) -> None:
         kwargs = self._style(method, len(polygons), *style)
-        self._canvas.axes.add_collection(PolyCollection(polygons, closed=True, **kwargs))
+        self._canvas.axes.add_collection(mpl("collections").PolyCollection(polygons, closed=True, **kwargs))
 
 
 def _color_list(colors: Any, n: int, what: str) -> list[Any]:

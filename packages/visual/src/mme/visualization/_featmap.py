@@ -6,11 +6,11 @@ import math
 from typing import Any
 
 import numpy as np
-from matplotlib import colormaps
 
 from ._canvas import Canvas
 from ._checks import check_image
 from ._errors import DrawArgumentError
+from ._mpl import mpl
 
 CHANNEL_REDUCTIONS = ("squeeze_mean", "select_max")
 
@@ -43,7 +43,7 @@ def heatmap(feat: np.ndarray, overlay: np.ndarray | None, alpha: float) -> np.nd
     """Normalise a 2-D map to [0, 255], color it with the ``jet`` map and blend it over ``overlay``."""
     low, high = float(feat.min()), float(feat.max())
     norm = (feat - low) / (high - low) if high > low else np.zeros_like(feat)
-    colored = colormaps["jet"](norm)[..., :3] * 255
+    colored = mpl().colormaps["jet"](norm)[..., :3] * 255
     if overlay is not None:
         colored = overlay.astype(np.float64) * (1 - alpha) + colored * alpha
     return np.clip(colored, 0, 255).astype(np.uint8)

@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from ._errors import ScalarsFileError
+from ._mpl import mpl
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +134,8 @@ def plot_curves(
     n_axes = len(key_list) if layout == "subplots" else 1
     cols = min(n_axes, 2)
     rows = math.ceil(n_axes / cols)
-    figure = Figure(figsize=figsize or (6.4 * cols, 4.0 * rows), dpi=dpi, layout="constrained")
-    FigureCanvasAgg(figure)
+    figure = mpl("figure").Figure(figsize=figsize or (6.4 * cols, 4.0 * rows), dpi=dpi, layout="constrained")
+    mpl("backends.backend_agg").FigureCanvasAgg(figure)
     axes = [figure.add_subplot(rows, cols, i + 1) for i in range(n_axes)]
     color = 0
     for k_index, key in enumerate(key_list):

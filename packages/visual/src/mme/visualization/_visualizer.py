@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from matplotlib import image as mimage
 from mme.dist import master_only
 from mme.registry import VISBACKENDS, VISUALIZERS
 from mme.utils import ManagerMixin
@@ -19,6 +18,7 @@ from ._checks import check_image
 from ._drawing import DrawingMixin
 from ._errors import DrawArgumentError, VisBackendConfigError
 from ._featmap import draw_featmap as _draw_featmap
+from ._mpl import mpl
 from ._show import show_image
 
 logger = logging.getLogger(__name__)
@@ -281,7 +281,8 @@ class Visualizer(DrawingMixin, ManagerMixin):
         step = _step(step)
         values = {}
         for key, value in scalar_dict.items():
-            _check_name(key, "add_scalars")
+            if type(key) is not str or not key:
+                _check_name(key, "add_scalars")
             try:
                 values[key] = _number(value, key)
             except TypeError as exc:  # a metric that is not one number must not stop training
@@ -316,7 +317,7 @@ class Visualizer(DrawingMixin, ManagerMixin):
             self.show(drawn, win_name=name, wait_time=wait_time)
         if out_file is not None:
             os.makedirs(os.path.dirname(os.path.abspath(out_file)), exist_ok=True)
-            mimage.imsave(os.fspath(out_file), drawn)
+            mpl("image").imsave(os.fspath(out_file), drawn)
         else:
             self.add_image(name, drawn, step)
 
@@ -343,6 +344,8 @@ def _step(step: Any) -> int:
 
 
 def _number(value: Any, name: Any) -> int | float:
+    if type(value) is float or type(value) is int:  # what the log processor sends
+        return value
     raw = value
     if hasattr(value, "detach") and hasattr(value, "numel"):
         if value.numel() != 1:

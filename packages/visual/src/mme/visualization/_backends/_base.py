@@ -180,6 +180,8 @@ def config_text(config: Any) -> str:
 
 def scalar_value(value: Any) -> Any:
     """A JSON-able Python number from an int, float, numpy scalar or one-element tensor/array."""
+    if type(value) is float or type(value) is int:
+        return value
     if hasattr(value, "item"):
         return value.item()
     return value

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from matplotlib import image as mimage
 from mme.registry import VISBACKENDS
 
 from .._errors import VisBackendConfigError
+from .._mpl import mpl
 from ._base import BaseVisBackend, config_text, force_init_env, scalar_value
 
 
@@ -61,6 +61,8 @@ class LocalVisBackend(BaseVisBackend):
         self._img_save_dir = os.path.join(self._root, img_save_dir)
         self._config_save_file = os.path.join(self._root, config_save_file)
         self._scalar_save_file = os.path.join(self._root, scalar_save_file)
+        self._files: dict[str, Any] = {}
+        self._extra_files: dict[str, str] = {}  # add_scalars' file_path -> checked full path
 
     @property
     def scalar_save_path(self) -> str:
@@ -88,12 +90,12 @@ class LocalVisBackend(BaseVisBackend):
         """Save the RGB image as ``vis_image/<name>_<step>.png``."""
         os.makedirs(self._img_save_dir, exist_ok=True)
         safe = str(name).replace(os.sep, "_")
-        mimage.imsave(os.path.join(self._img_save_dir, f"{safe}_{step}.png"), np.asarray(image, dtype=np.uint8))
+        mpl("image").imsave(os.path.join(self._img_save_dir, f"{safe}_{step}.png"), np.asarray(image, dtype=np.uint8))
 
     @force_init_env
     def add_scalar(self, name: str, value: float, step: int = 0, **kwargs: Any) -> None:
         """Append ``{name: value, "step": step}`` to the scalars file."""
-        self._append(self._scalar_save_file, {name: scalar_value(value)}, step)
+        self._write(self._scalar_save_file, json.dumps({name: scalar_value(value), "step": step}, ensure_ascii=False) + "\n")
 
     @force_init_env
     def add_scalars(
@@ -108,17 +110,35 @@ class LocalVisBackend(BaseVisBackend):
                 (it must differ from the scalars file).
         """
         record = {key: scalar_value(value) for key, value in scalar_dict.items()}
-        self._append(self._scalar_save_file, record, step)
+        record["step"] = step
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        self._write(self._scalar_save_file, line)
         if file_path is not None:
-            if not str(file_path).endswith(".json"):
-                raise VisBackendConfigError(f"LocalVisBackend: file_path must end in .json, got {file_path!r}")
-            extra = os.path.join(self._root, file_path)
-            if os.path.abspath(extra) == os.path.abspath(self._scalar_save_file):
-                raise VisBackendConfigError(f"LocalVisBackend: file_path {file_path!r} is the scalars file itself")
-            self._append(extra, record, step)
+            self._write(self._extra_file(file_path), line)
 
-    @staticmethod
-    def _append(path: str, record: dict[str, Any], step: int) -> None:
-        line = json.dumps({**record, "step": step}, ensure_ascii=False)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+    def _extra_file(self, file_path: str) -> str:
+        known = self._extra_files.get(file_path)
+        if known is not None:
+            return known
+        if not str(file_path).endswith(".json"):
+            raise VisBackendConfigError(f"LocalVisBackend: file_path must end in .json, got {file_path!r}")
+        extra = os.path.join(self._root, file_path)
+        if os.path.abspath(extra) == os.path.abspath(self._scalar_save_file):
+            raise VisBackendConfigError(f"LocalVisBackend: file_path {file_path!r} is the scalars file itself")
+        self._extra_files[file_path] = extra
+        return extra
+
+    def _write(self, path: str, line: str) -> None:
+        # The files stay open between calls (opening one costs more than the write); each line is
+        # flushed, so the operating system has it even if the process is killed right after.
+        f = self._files.get(path)
+        if f is None:
+            f = self._files[path] = open(path, "a", encoding="utf-8")  # noqa: SIM115 -- closed by close()
+        f.write(line)
+        f.flush()
+
+    def close(self) -> None:
+        """Close the scalar files (the backend reopens them, appending, if used again)."""
+        files, self._files = self._files, {}
+        for f in files.values():
+            f.close()
