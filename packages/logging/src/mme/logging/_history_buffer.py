@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import Any, ClassVar
 
@@ -98,14 +98,13 @@ class HistoryBuffer:
     def __len__(self) -> int:
         return len(self._log)
 
-    def _window(self, history: deque[Any], window_size: int | None) -> list[Any]:
+    def _window(self, history: deque[Any], window_size: int | None) -> Iterable[Any]:
+        """The latest ``window_size`` entries (all for None), in no set order: callers sum or compare them."""
         if window_size is None:
-            return list(history)
+            return history
         if not isinstance(window_size, int) or isinstance(window_size, bool) or window_size < 1:
             raise LoggingValueError(f"window_size must be a positive int or None, got {window_size!r}")
-        latest = list(islice(reversed(history), window_size))
-        latest.reverse()
-        return latest
+        return islice(reversed(history), window_size)
 
     def _require(self, what: str) -> None:
         if not self._log:
