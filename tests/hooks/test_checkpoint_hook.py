@@ -76,6 +76,35 @@ def test_save_best_auto_and_errors(tmp_path):
         _run(tmp_path / "y", interval=10, save_best="accuracy_missing")
 
 
+def test_published_keys_publish_last_and_best_with_their_hash(tmp_path):
+    import hashlib
+
+    runner = _run(tmp_path, interval=10, save_best=["score", "loss_metric"], rule=["greater", "less"],
+                  published_keys=["meta", "state_dict"])
+    sources = {"epoch_5.pth", runner.message_hub.get_info("best_ckpt_score").split(os.sep)[-1],
+               runner.message_hub.get_info("best_ckpt_loss_metric").split(os.sep)[-1]}
+    published = [p for p in _ckpts(tmp_path) if "-" in p]
+    assert {p.rsplit("-", 1)[0] + ".pth" for p in published} == sources and len(published) == 3
+    for name in published:
+        data = (tmp_path / name).read_bytes()
+        assert name.endswith(f"-{hashlib.sha256(data).hexdigest()[:8]}.pth")  # torch.hub's check_hash convention
+        ckpt = torch.load(tmp_path / name, weights_only=True)
+        full = torch.load(tmp_path / (name.rsplit("-", 1)[0] + ".pth"), weights_only=True)
+        assert set(ckpt) == {"meta", "state_dict"} and set(full) > set(ckpt)
+        assert all(torch.equal(ckpt["state_dict"][k], full["state_dict"][k]) for k in full["state_dict"])
+
+
+def test_published_keys_errors(tmp_path):
+    from mme.runner import CheckpointError
+
+    for bad in ([], ["meta", "meta"], [1]):
+        with pytest.raises(HookConfigError, match="published_keys"):
+            CheckpointHook(published_keys=bad)
+    with pytest.raises(CheckpointError, match=r"has no \['weights'\]; its keys are \["):
+        _run(tmp_path, max_epochs=1, published_keys="weights")
+    assert _ckpts(tmp_path) == ["epoch_1.pth"]  # the checkpoint itself is untouched
+
+
 def test_best_is_kept_across_resume(tmp_path):
     ScriptedMetric.sequence = [1.0, 3.0, 2.0, 5.0, 4.0]
     _run(tmp_path, max_epochs=3, interval=1, save_best="score", rule="greater")

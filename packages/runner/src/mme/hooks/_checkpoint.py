@@ -11,6 +11,7 @@ from typing import Any
 import mme.fileio as fileio
 from mme.dist import is_main_process
 from mme.registry import HOOKS
+from mme.runner import publish_checkpoint
 
 from ._errors import HookConfigError, HookError
 from ._hook import DATA_BATCH, Hook
@@ -53,7 +54,8 @@ class CheckpointHook(Hook):
         filename_tmpl: Filename template, default ``epoch_{}.pth`` / ``iter_{}.pth``.
         backend_args: Arguments of the file backend of ``out_dir``.
         file_client_args: Deprecated alias of ``backend_args``.
-        published_keys: Accepted for compatibility; publishing is not implemented and is an error.
+        published_keys: After training, publish the last and best checkpoints with only these
+            keys (e.g. ``['meta', 'state_dict']``) as ``<name>-<sha256[:8]>.pth`` next to them.
         save_begin: First epoch/iteration eligible for interval saving.
     """
 
@@ -72,8 +74,15 @@ class CheckpointHook(Hook):
             raise HookConfigError(f"CheckpointHook interval must be a positive int or -1, got {interval!r}")
         if not isinstance(save_begin, int) or save_begin < 0:
             raise HookConfigError(f"CheckpointHook save_begin must be a non-negative int, got {save_begin!r}")
-        if published_keys is not None:
-            raise HookConfigError("CheckpointHook published_keys is not supported by mme yet")
+        if isinstance(published_keys, str):
+            published_keys = [published_keys]
+        if published_keys is not None and (
+                not isinstance(published_keys, Sequence) or not published_keys
+                or not all(isinstance(k, str) for k in published_keys) or len(set(published_keys)) != len(published_keys)):
+            raise HookConfigError(
+                f"CheckpointHook published_keys must be a key or a list of distinct keys, got {published_keys!r}")
+        self.published_keys = list(published_keys) if published_keys is not None else None
+        self._last_ckpt: str | None = None
         self.interval = interval
         self.by_epoch = by_epoch
         self.save_optimizer = save_optimizer
@@ -199,11 +208,23 @@ class CheckpointHook(Hook):
                                       backend_args=self.backend_args, **self.args)
         if not is_main_process():
             return
+        self._last_ckpt = path
         fileio.put_text(path, osp.join(runner.work_dir, "last_checkpoint"))
         for old in removed:
             old_path = fileio.join_path(out_dir, tmpl.format(old), backend_args=self.backend_args)
             if fileio.exists(old_path, backend_args=self.backend_args):
                 fileio.remove(old_path, backend_args=self.backend_args)
+
+    def after_run(self, runner: Any) -> None:
+        """Publish the last and best checkpoints of this run when ``published_keys`` is set."""
+        if self.published_keys is None or not is_main_process():
+            return
+        hub = runner.message_hub
+        best = [hub.get_info(k) for k in hub.runtime_info if k == "best_ckpt" or k.startswith("best_ckpt_")]
+        for path in ([self._last_ckpt] if self.save_last else []) + best:
+            if path:
+                published = publish_checkpoint(path, self.published_keys, backend_args=self.backend_args)
+                runner.logger.info(f"Published {path} with keys {self.published_keys} as {published}")
 
     # -- best checkpoint ---------------------------------------------------------------------
     def _save_best_checkpoint(self, runner: Any, metrics: dict[str, Any]) -> None:

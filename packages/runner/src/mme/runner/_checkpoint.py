@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os.path as osp
@@ -97,6 +98,27 @@ def save_checkpoint(checkpoint: Mapping[str, Any], filename: str, backend_args: 
     buffer = io.BytesIO()
     torch.save(safe, buffer)
     fileio.put(buffer.getvalue(), filename, backend_args=backend_args)
+
+
+def publish_checkpoint(filename: str, keys: Sequence[str], backend_args: dict | None = None) -> str:
+    """Write a copy of checkpoint ``filename`` holding only ``keys``, named ``<stem>-<sha256[:8]>.pth``.
+
+    The hash is that of the published file's bytes, the convention ``torch.hub`` checks with
+    ``check_hash=True``. Returns the published file's path (next to ``filename``).
+
+    Raises:
+        CheckpointError: A key is not in the checkpoint (the message lists those that are).
+    """
+    checkpoint = _load_checkpoint(filename, map_location="cpu", backend_args=backend_args)
+    missing = [k for k in keys if k not in checkpoint]
+    if missing:
+        raise CheckpointError(f"cannot publish {filename}: it has no {missing}; its keys are {sorted(checkpoint)}")
+    buffer = io.BytesIO()
+    torch.save({k: checkpoint[k] for k in keys}, buffer)
+    data = buffer.getvalue()
+    published = f"{osp.splitext(filename)[0]}-{hashlib.sha256(data).hexdigest()[:8]}.pth"
+    fileio.put(data, published, backend_args=backend_args)
+    return published
 
 
 def _local_is_complete(path: str) -> bool:
