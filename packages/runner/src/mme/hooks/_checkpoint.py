@@ -215,8 +215,8 @@ class CheckpointHook(Hook):
             if fileio.exists(old_path, backend_args=self.backend_args):
                 fileio.remove(old_path, backend_args=self.backend_args)
 
-    def after_run(self, runner: Any) -> None:
-        """Publish the last and best checkpoints of this run when ``published_keys`` is set."""
+    def after_train(self, runner: Any) -> None:
+        """Publish the last and best checkpoints of the training when ``published_keys`` is set."""
         if self.published_keys is None or not is_main_process():
             return
         hub = runner.message_hub

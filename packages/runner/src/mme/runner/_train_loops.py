@@ -140,7 +140,7 @@ class _TrainLoopMixin:
         self._guarded = []
 
     def _check_loss(self, loss: Any) -> bool:
-        """OptimWrapper.loss_check: False (after a warning) for a non-finite loss to skip, an error to raise."""
+        """``OptimWrapper.loss_check``: True for a finite loss; else an error, or False to skip the update."""
         self._guard_ran = True
         if not isinstance(loss, torch.Tensor):
             return True
@@ -164,9 +164,8 @@ class _TrainLoopMixin:
         outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
         if not self._guard_ran and self.nonfinite_loss == "raise" and isinstance(outputs, dict) and "loss" in outputs:
             loss = outputs["loss"]
-            value = float(loss.item() if isinstance(loss, torch.Tensor) else loss)
-            if value != value or value in (float("inf"), float("-inf")):
-                self._nonfinite(torch.tensor(value))
+            if not math.isfinite(loss.item() if isinstance(loss, torch.Tensor) else loss):
+                self._nonfinite(loss)
         return outputs
 
     # -- resume helpers ------------------------------------------------------------------------
