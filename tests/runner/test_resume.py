@@ -88,3 +88,37 @@ def test_resume_without_a_fixed_seed_adopts_the_checkpoint_seed(tmp_path):
         out, resumed_seed = train(tmp_path / name, resume=tmp_path / "ref" / name)
         assert resumed_seed == seed
         assert all(torch.equal(ref[k], out[k]) for k in ref), name
+
+
+class NoisyToyDataset(torch.utils.data.Dataset):
+    """ToyDataset with a random jitter drawn in the DataLoader worker, as an augmentation does."""
+
+    def __init__(self):
+        from mme.testing import ToyDataset
+
+        self.inner = ToyDataset(size=48)
+        self.metainfo = self.inner.metainfo
+
+    def __len__(self):
+        return len(self.inner)
+
+    def __getitem__(self, index):
+        item = self.inner[index]
+        return dict(item, inputs=item["inputs"] + 0.1 * torch.randn(2))
+
+
+def test_resume_at_epoch_boundaries_is_exact_with_random_augmentation_in_workers(tmp_path):
+    def train(work_dir, resume=None):
+        cfg = get_toy_cfg(str(work_dir), max_epochs=3, log_level="ERROR",
+                          default_hooks=dict(checkpoint=dict(type="CheckpointHook", interval=1)))
+        cfg["train_dataloader"].update(dataset=NoisyToyDataset(), num_workers=2)
+        if resume is not None:
+            cfg["resume"] = str(resume)
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        return {k: v.clone() for k, v in runner.model.state_dict().items()}
+
+    ref = train(tmp_path / "ref")
+    for name in ("epoch_1.pth", "epoch_2.pth"):
+        out = train(tmp_path / name, resume=tmp_path / "ref" / name)
+        assert all(torch.equal(ref[k], out[k]) for k in ref), name
