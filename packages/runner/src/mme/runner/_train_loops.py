@@ -81,6 +81,9 @@ class _TrainLoopMixin:
         self._resume: dict[str, Any] | None = None
         self._guarded: list[Any] = []
         self._guard_ran = False
+        meta = getattr(self.dataloader.dataset, "metainfo", None)
+        if meta is not None:
+            self.runner.visualizer.dataset_meta = meta
 
     # -- counters ------------------------------------------------------------------------------
     @property
@@ -169,6 +172,14 @@ class _TrainLoopMixin:
         return outputs
 
     # -- resume helpers ------------------------------------------------------------------------
+    def _sampler_state(self, epoch: int, base_position: int, batches: int) -> dict | None:
+        """The sampler's state with ``epoch`` and the position after ``batches`` more batches."""
+        sampler = _sampler_of(self.dataloader)
+        size = _batch_size_of(self.dataloader)
+        if sampler is None or size is None:
+            return None
+        return dict(sampler.state_dict(), epoch=epoch, position=base_position + batches * size)
+
     def _restore_sampler_seed(self, dataloader: Any) -> None:
         """Consume the pending resume, giving the sampler the checkpoint's epoch and seed only."""
         resume, self._resume = self._resume, None
@@ -222,9 +233,6 @@ class EpochBasedTrainLoop(_TrainLoopMixin, BaseLoop):
         self._max_epochs = max_epochs
         self._max_iters = max_epochs * len(self.dataloader)
         self._init_progress(val_begin, val_interval, dynamic_intervals, nonfinite_loss)
-        meta = getattr(self.dataloader.dataset, "metainfo", None)
-        if meta is not None:
-            runner.visualizer.dataset_meta = meta
 
     def will_validate(self) -> bool:
         """Whether validation runs right after the hooks of the current stage."""
@@ -285,14 +293,7 @@ class EpochBasedTrainLoop(_TrainLoopMixin, BaseLoop):
 
     def sampler_state(self) -> dict | None:
         """The train sampler's state at the current progress (``None`` if it cannot save one)."""
-        sampler = _sampler_of(self.dataloader)
-        size = _batch_size_of(self.dataloader)
-        if sampler is None or size is None:
-            return None
-        state = dict(sampler.state_dict())
-        state["epoch"] = self._epochs_done
-        state["position"] = self._inner_done * size
-        return state
+        return self._sampler_state(self._epochs_done, 0, self._inner_done)
 
 
 class _InfiniteIterator:
@@ -367,9 +368,6 @@ class IterBasedTrainLoop(_TrainLoopMixin, BaseLoop):
         self._max_epochs = 1
         self._init_progress(val_begin, val_interval, dynamic_intervals, nonfinite_loss)
         self.dataloader_iterator = _InfiniteIterator(self)
-        meta = getattr(self.dataloader.dataset, "metainfo", None)
-        if meta is not None:
-            runner.visualizer.dataset_meta = meta
 
     def will_validate(self) -> bool:
         """Whether validation runs right after the hooks of the current stage."""
@@ -410,12 +408,5 @@ class IterBasedTrainLoop(_TrainLoopMixin, BaseLoop):
 
     def sampler_state(self) -> dict | None:
         """The train sampler's state at the current progress (``None`` if it cannot save one)."""
-        sampler = _sampler_of(self.dataloader)
-        size = _batch_size_of(self.dataloader)
-        if sampler is None or size is None:
-            return None
         it = self.dataloader_iterator
-        state = dict(sampler.state_dict())
-        state["epoch"] = it.epoch
-        state["position"] = it.base_position + it.consumed * size
-        return state
+        return self._sampler_state(it.epoch, it.base_position, it.consumed)
