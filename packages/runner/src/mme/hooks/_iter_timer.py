@@ -28,12 +28,14 @@ class IterTimerHook(Hook):
         self.t = time.perf_counter()
         self.time_sec_tot = 0.0
         self.start_iter = 0
+        self._max_iters = 0
         self._mode_iters = 0
 
     def before_train(self, runner: Any) -> None:
         """Start the ETA's accounting at the current iteration."""
         self.time_sec_tot = 0.0
         self.start_iter = runner.iter
+        self._max_iters = runner.max_iters
 
     def _before_epoch(self, runner: Any, mode: str = "train") -> None:
         self.t = time.perf_counter()
@@ -52,6 +54,6 @@ class IterTimerHook(Hook):
         hub.update_scalar(f"{mode}/time", iter_time)
         if mode == "train":
             self.time_sec_tot += iter_time
-            done = runner.iter - self.start_iter + 1
-            remaining = runner.max_iters - runner.iter - 1
-            hub.update_info("eta", self.time_sec_tot / max(done, 1) * max(remaining, 0))
+            it = runner.iter
+            remaining = self._max_iters - it - 1
+            hub.update_info("eta", self.time_sec_tot / max(it - self.start_iter + 1, 1) * max(remaining, 0))
