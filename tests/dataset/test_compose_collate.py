@@ -103,8 +103,8 @@ def test_worker_randomness_changes_every_epoch_and_follows_the_seed():
 
     def epochs(main_seed):
         torch.manual_seed(main_seed)
-        loader = torch.utils.data.DataLoader(
-            _Noisy(), batch_size=2, num_workers=2, worker_init_fn=partial(worker_init_fn, num_workers=2, rank=0, seed=7))
+        init = partial(worker_init_fn, num_workers=2, rank=0, seed=7)
+        loader = torch.utils.data.DataLoader(_Noisy(), batch_size=2, num_workers=2, worker_init_fn=init)
         return [torch.cat(list(loader)) for _ in range(2)]
 
     first, second = epochs(0)

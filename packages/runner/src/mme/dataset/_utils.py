@@ -98,7 +98,7 @@ def default_collate(data_batch: Sequence[Any]) -> Any:
         return data_batch
     item = data_batch[0]
     if isinstance(item, torch.Tensor):
-        return torch_default_collate(data_batch)
+        return torch_default_collate(list(data_batch))
     if isinstance(item, (str, bytes, BaseDataElement)):
         return list(data_batch)
     out = _transpose(data_batch, default_collate)

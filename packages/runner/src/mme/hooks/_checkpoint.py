@@ -78,7 +78,8 @@ class CheckpointHook(Hook):
             published_keys = [published_keys]
         if published_keys is not None and (
                 not isinstance(published_keys, Sequence) or not published_keys
-                or not all(isinstance(k, str) for k in published_keys) or len(set(published_keys)) != len(published_keys)):
+                or not all(isinstance(k, str) for k in published_keys)
+                or len(set(published_keys)) != len(published_keys)):
             raise HookConfigError(
                 f"CheckpointHook published_keys must be a key or a list of distinct keys, got {published_keys!r}")
         self.published_keys = list(published_keys) if published_keys is not None else None

@@ -281,8 +281,7 @@ class Visualizer(DrawingMixin, ManagerMixin):
         step = _step(step)
         values = {}
         for key, value in scalar_dict.items():
-            if type(key) is not str or not key:
-                _check_name(key, "add_scalars")
+            _check_name(key, "add_scalars")
             try:
                 values[key] = _number(value, key)
             except TypeError as exc:  # a metric that is not one number must not stop training

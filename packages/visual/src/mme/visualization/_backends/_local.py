@@ -95,7 +95,8 @@ class LocalVisBackend(BaseVisBackend):
     @force_init_env
     def add_scalar(self, name: str, value: float, step: int = 0, **kwargs: Any) -> None:
         """Append ``{name: value, "step": step}`` to the scalars file."""
-        self._write(self._scalar_save_file, json.dumps({name: scalar_value(value), "step": step}, ensure_ascii=False) + "\n")
+        line = json.dumps({name: scalar_value(value), "step": step}, ensure_ascii=False)
+        self._write(self._scalar_save_file, line + "\n")
 
     @force_init_env
     def add_scalars(
