@@ -96,6 +96,18 @@ def test_local_backend_files(tmp_path):
     assert "model" in text and "0.1" in text
 
 
+def test_local_backend_lines_reach_the_file_before_close(tmp_path):
+    vis = Visualizer(name="flushed", save_dir=str(tmp_path))
+    vis.add_scalars({"loss": 0.5}, step=1, file_path="run.json")
+    data = tmp_path / "vis_data"
+    # a process killed now loses nothing: each line is flushed as it is written
+    assert read_lines(data / "scalars.json") == read_lines(data / "run.json") == [{"loss": 0.5, "step": 1}]
+    vis.close()
+    vis.add_scalars({"loss": 0.25}, step=2)  # used again after close: appends
+    vis.close()
+    assert read_lines(data / "scalars.json") == [{"loss": 0.5, "step": 1}, {"loss": 0.25, "step": 2}]
+
+
 def test_local_backend_dumps_a_config_object(tmp_path):
     config = pytest.importorskip("mme.config")
     if not hasattr(config, "Config"):
