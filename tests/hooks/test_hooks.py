@@ -125,3 +125,54 @@ def test_ema_resume_is_exact(tmp_path):
     model, ema = run(tmp_path / "r", 3, resume=str(tmp_path / "ref" / "epoch_1.pth"))
     assert all(torch.equal(ref_model[k], model[k]) for k in ref_model)
     assert all(torch.equal(ref_ema[k], ema[k]) for k in ref_ema)
+
+
+def test_runtime_info_and_timer_record_every_training_iteration(tmp_path):
+    import numpy as np
+
+    class Outputs(Hook):
+        """Adds outputs of other types to the model's log variables, and reads the hub each iteration."""
+
+        priority = "HIGHEST"
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            outputs.update(count=torch.tensor(3), flag=torch.tensor(True), np_value=np.float32(0.5),
+                           vector=torch.ones(2), text="skipped")
+
+    class Reader(Hook):
+        priority = "LOWEST"
+
+        def __init__(self):
+            self.seen = []
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            hub = runner.message_hub
+            self.seen.append((hub.get_info("iter"), len(hub.get_scalar("train/time")),
+                              len(hub.get_scalar("train/data_time")), len(hub.get_scalar("train/lr")),
+                              hub.get_scalar("train/loss").current() == outputs["loss"].item()))
+
+    reader = Reader()
+    runner = _runner(tmp_path, max_epochs=1, custom_hooks=[Outputs(), reader])
+    runner.train()
+    n = len(runner.train_dataloader)
+    assert reader.seen == [(i, i, i, i, True) for i in range(1, n + 1)]
+    hub = runner.message_hub
+    assert hub.get_scalar("train/count").current() == 3.0
+    assert hub.get_scalar("train/flag").current() == 1.0
+    assert hub.get_scalar("train/np_value").current() == 0.5
+    assert "train/vector" not in hub.log_scalars and "train/text" not in hub.log_scalars
+    assert hub.get_scalar("train/lr").current() == runner.optim_wrapper.get_lr()["lr"][0]
+
+
+@pytest.mark.parametrize("every, expected", [(3, 2), (0, 0)])
+def test_logger_hook_logs_the_experiment_name(tmp_path, every, expected):
+    from mme.hooks import LoggerHook
+
+    cfg = get_toy_cfg(str(tmp_path), max_epochs=1, size=64, log_level="INFO", default_hooks=dict(
+        logger=dict(type="LoggerHook", interval=100, interval_exp_name=every)))  # 8 iterations
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    with open(runner.logger.log_file) as f:
+        assert sum(f"Exp name: {runner.experiment_name}" in line for line in f) == expected
+    with pytest.raises(HookConfigError, match="interval_exp_name"):
+        LoggerHook(interval_exp_name="often")

@@ -32,6 +32,21 @@ def test_console_and_file_output(tmp_path):
     assert "\033[" not in log_file.read_text()
 
 
+def test_handlers_with_their_own_format_format_for_themselves(tmp_path):
+    # mme's console and file handlers make a record's text once; another format must not reuse it
+    stream, extra = io.StringIO(), io.StringIO()
+    logger = MMLogger.get_instance("fmt", logger_name="proj", log_file=tmp_path / "run.log", stream=stream)
+    handler = logging.StreamHandler(extra)
+    handler.setFormatter(logging.Formatter("%(levelname)s|%(message)s"))
+    logger.addHandler(handler)
+    logger.info("value %s", 7)
+    logger.warning("careful")
+    assert extra.getvalue() == "INFO|value 7\nWARNING|careful\n"
+    console = stream.getvalue().splitlines()
+    assert console == (tmp_path / "run.log").read_text().splitlines()
+    assert console[0].endswith(" - proj - INFO - value 7") and console[1].endswith(" - proj - WARNING - careful")
+
+
 def test_log_level_and_set_level():
     stream = io.StringIO()
     logger = MMLogger.get_instance("lvl", log_level="warning", stream=stream)

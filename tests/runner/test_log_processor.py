@@ -59,3 +59,23 @@ def test_custom_cfg(tmp_path):
         LogProcessor(custom_cfg=[dict(data_src="loss", method_name="median")])
     with pytest.raises(RunnerConfigError, match="twice"):
         LogProcessor(custom_cfg=[dict(data_src="loss"), dict(data_src="loss")])
+
+
+
+def test_changing_mean_pattern_or_hierarchy_applies_to_the_next_line():
+    from types import SimpleNamespace
+
+    from mme.logging import MessageHub
+
+    hub = MessageHub("lp-cache")
+    for value in (1.0, 2.0, 3.0):
+        hub.update_scalar("train/loss", value)
+    processor = LogProcessor(window_size=3, by_epoch=False)
+    runner = SimpleNamespace(message_hub=hub, iter=2, max_iters=10)
+    tag, line = processor.get_log_after_iter(runner, 2, "train")
+    assert tag["loss"] == 2.0 and line.startswith("Iter(train) [ 3/10]") and "loss: 2.0000" in line  # averaged
+    processor.mean_pattern = r"nothing"
+    assert processor.get_log_after_iter(runner, 2, "train")[0]["loss"] == 3.0  # now the latest value
+    processor.log_with_hierarchy = True
+    tag, line = processor.get_log_after_iter(runner, 2, "train")
+    assert tag["train/loss"] == 3.0 and "loss" not in tag and "train/loss: 3.0000" in line

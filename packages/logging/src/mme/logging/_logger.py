@@ -63,7 +63,14 @@ class _Formatter(logging.Formatter):
         self.color = color
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        # The console and the log file format each record the same way: the text is made once.
+        # It is kept on the record with this format string, so any other format makes its own.
+        made = record.__dict__.get("_mme_formatted")
+        if made is not None and made[0] == self._fmt and made[1] == self.datefmt:
+            text = made[2]
+        else:
+            text = super().format(record)
+            record._mme_formatted = (self._fmt, self.datefmt, text)
         if self.color and record.levelno in _COLORS:
             return f"{_COLORS[record.levelno]}{text}\033[0m"
         return text

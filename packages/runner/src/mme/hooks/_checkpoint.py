@@ -166,7 +166,8 @@ class CheckpointHook(Hook):
         """Save at iteration intervals and after the last iteration."""
         if self.by_epoch:
             return
-        due = (self.interval > 0 and self.every_n_train_iters(runner, self.interval, self.save_begin)) or (
+        done = runner.iter + 1 - self.save_begin
+        due = (self.interval > 0 and done >= 0 and done % self.interval == 0) or (
             self.save_last and self.is_last_train_iter(runner))
         self._save_or_defer(runner, due)
 

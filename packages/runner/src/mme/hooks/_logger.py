@@ -49,6 +49,8 @@ class LoggerHook(Hook):
                  backend_args: dict | None = None) -> None:
         if not isinstance(interval, int) or interval <= 0:
             raise HookConfigError(f"LoggerHook interval must be a positive int, got {interval!r}")
+        if not isinstance(interval_exp_name, int):
+            raise HookConfigError(f"LoggerHook interval_exp_name must be an int, got {interval_exp_name!r}")
         if out_dir is not None and not isinstance(out_dir, str):
             raise HookConfigError(f"LoggerHook out_dir must be a str or None, got {type(out_dir).__name__}")
         if not isinstance(out_suffix, (str, list, tuple)):
@@ -73,15 +75,15 @@ class LoggerHook(Hook):
     def after_train_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None,
                          outputs: dict | None = None) -> None:
         """Log every ``interval`` iterations (and at the end of an epoch unless ``ignore_last``)."""
-        by_epoch = train_by_epoch(runner)
-        if self.every_n_train_iters(runner, self.interval_exp_name):
+        done = runner.iter + 1
+        if self.interval_exp_name > 0 and done % self.interval_exp_name == 0:
             runner.logger.info(f"Exp name: {runner.experiment_name}")
-        if by_epoch:
-            log_now = self.every_n_inner_iters(batch_idx, self.interval)
+        if train_by_epoch(runner):
+            log_now = (batch_idx + 1) % self.interval == 0
             if not log_now and self.end_of_epoch(runner.train_dataloader, batch_idx):
                 log_now = not self.ignore_last or len(runner.train_dataloader) <= self.interval
         else:
-            log_now = self.every_n_train_iters(runner, self.interval)
+            log_now = done % self.interval == 0
         if not log_now:
             return
         tag, log_str = runner.log_processor.get_log_after_iter(runner, batch_idx, "train")

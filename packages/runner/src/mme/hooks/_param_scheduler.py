@@ -36,6 +36,8 @@ class ParamSchedulerHook(Hook):
     def after_train_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None,
                          outputs: dict | None = None) -> None:
         """Step the iteration-based schedulers."""
+        if not runner.param_schedulers:  # checked here too: this runs on every iteration
+            return
         for scheduler in _iter_schedulers(runner):
             if not scheduler.by_epoch and not getattr(scheduler, "need_val_args", False):
                 scheduler.step()

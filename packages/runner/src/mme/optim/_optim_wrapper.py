@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import operator
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -17,6 +18,7 @@ __all__ = ["OptimWrapper"]
 
 logger = logging.getLogger(__name__)
 
+_LR = operator.itemgetter("lr")
 _NO_CONTEXT = nullcontext()  # stateless, so one instance serves every iteration
 
 
@@ -99,23 +101,38 @@ class OptimWrapper:
         loss = self.scale_loss(loss)
         self.backward(loss)
         if self.should_update():
-            self.step(**(step_kwargs or {}))
-            self.zero_grad(**(zero_kwargs or {}))
+            if step_kwargs:
+                self.step(**step_kwargs)
+            else:
+                self.step()
+            if zero_kwargs:
+                self.zero_grad(**zero_kwargs)
+            else:
+                self.zero_grad()
 
     def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
         """Back-propagate ``loss`` and count one inner iteration."""
-        loss.backward(**kwargs)
+        if kwargs:
+            loss.backward(**kwargs)
+        else:
+            loss.backward()
         self._inner_count += 1
 
     def zero_grad(self, **kwargs: Any) -> None:
         """Zero the gradients of the wrapped optimizer."""
-        self.optimizer.zero_grad(**kwargs)
+        if kwargs:
+            self.optimizer.zero_grad(**kwargs)
+        else:
+            self.optimizer.zero_grad()
 
     def step(self, **kwargs: Any) -> None:
         """Clip the gradients (if configured) and step the wrapped optimizer."""
         if self._clip_grad_fn is not None:
             self._clip_grad_fn()
-        self.optimizer.step(**kwargs)
+        if kwargs:
+            self.optimizer.step(**kwargs)
+        else:
+            self.optimizer.step()
 
     # ------------------------------------------------------------------ accumulation
     def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:
@@ -209,7 +226,7 @@ class OptimWrapper:
 
     def get_lr(self) -> dict[str, list[float]]:
         """Learning rate of each parameter group, as ``{'lr': [...]}``."""
-        return {"lr": [group["lr"] for group in self.optimizer.param_groups]}
+        return {"lr": list(map(_LR, self.optimizer.param_groups))}  # no comprehension frame: runs every iteration
 
     def get_momentum(self) -> dict[str, list[float]]:
         """Momentum (or Adam's ``betas[0]``) of each group, 0 where there is none."""

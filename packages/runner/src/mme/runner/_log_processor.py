@@ -67,8 +67,9 @@ class LogProcessor:
         self.by_epoch = by_epoch
         self.custom_cfg = list(custom_cfg) if custom_cfg else []
         self.num_digits = num_digits
+        self._names: dict[str, dict[str, tuple[str, bool] | None]] = {}
         self.log_with_hierarchy = log_with_hierarchy
-        self.mean_pattern = re.compile(mean_pattern)
+        self.mean_pattern = mean_pattern
         self._check_custom_cfg()
 
     def _check_custom_cfg(self) -> None:
@@ -117,18 +118,31 @@ class LogProcessor:
             out.append(cfg)
         return out
 
-    def _collect_scalars(self, cfgs: list[dict], runner: Any, mode: str) -> OrderedDict:
+    def _name_of(self, key: str, mode: str) -> tuple[str, bool] | None:
+        """A hub key's logged name and whether it is averaged; None if it is not of ``mode``."""
         prefix = f"{mode}/"
-        buffers = OrderedDict()
-        for key, buffer in runner.message_hub.log_scalars.items():
-            if key.startswith(prefix):
-                buffers[key if self.log_with_hierarchy else key[len(prefix):]] = buffer
+        if not key.startswith(prefix):
+            return None
+        name = key if self._log_with_hierarchy else key[len(prefix):]
+        return name, self._mean_pattern.search(name) is not None
+
+    def _collect_scalars(self, cfgs: list[dict], runner: Any, mode: str) -> OrderedDict:
+        # a key's name is worked out once (log lines come often, new keys rarely);
+        # setting mean_pattern or log_with_hierarchy starts over
+        names = self._names.setdefault(mode, {})
+        buffers = {}
         tag: OrderedDict = OrderedDict()
-        for key, buffer in buffers.items():
-            if self.mean_pattern.search(key) is not None:
-                tag[key] = float(buffer.mean(self.window_size))
-            else:
-                tag[key] = float(buffer.current())
+        window = self.window_size
+        for key, buffer in runner.message_hub.log_scalars.items():
+            try:
+                entry = names[key]
+            except KeyError:
+                entry = names[key] = self._name_of(key, mode)
+            if entry is not None:
+                name, averaged = entry
+                buffers[name] = buffer
+                tag[name] = float(buffer.mean(window) if averaged else buffer.current())
+        prefix = f"{mode}/"
         for cfg in cfgs:
             cfg = dict(cfg)
             src = cfg.pop("data_src")
@@ -144,6 +158,26 @@ class LogProcessor:
             else:
                 tag[name] = float(getattr(buffer, method)(window))
         return tag
+
+    @property
+    def mean_pattern(self) -> re.Pattern[str]:
+        """Names matching this regex are averaged over the window."""
+        return self._mean_pattern
+
+    @mean_pattern.setter
+    def mean_pattern(self, pattern: str | re.Pattern[str]) -> None:
+        self._mean_pattern = re.compile(pattern)
+        self._names = {}
+
+    @property
+    def log_with_hierarchy(self) -> bool:
+        """Whether logged names keep their ``train/``/``val/``/``test/`` prefix."""
+        return self._log_with_hierarchy
+
+    @log_with_hierarchy.setter
+    def log_with_hierarchy(self, value: bool) -> None:
+        self._log_with_hierarchy = bool(value)
+        self._names = {}
 
     def _fmt(self, value: Any) -> str:
         if isinstance(value, float):
