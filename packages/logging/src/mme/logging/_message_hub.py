@@ -80,7 +80,8 @@ class MessageHub(ManagerMixin):
             buffer = None
         if (buffer is not None and type(value) is float and type(count) is int and count == 1
                 and self._resumed_keys.get(key) is resumed):  # the per-iteration case: nothing to check
-            buffer._push(value, 1)
+            buffer._log.append(value)  # HistoryBuffer._push, inlined: hooks call this several times per iteration
+            buffer._count.append(1)
             return
         if not isinstance(key, str):
             raise LoggingTypeError(f"scalar keys must be str, got {type(key).__name__}")

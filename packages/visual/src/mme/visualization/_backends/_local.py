@@ -14,6 +14,9 @@ from .._errors import VisBackendConfigError
 from .._mpl import mpl
 from ._base import BaseVisBackend, config_text, force_init_env, scalar_value
 
+# json.dumps with any option builds a new encoder per call; scalars are written many times per run
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
 
 @VISBACKENDS.register_module()
 class LocalVisBackend(BaseVisBackend):
@@ -95,7 +98,7 @@ class LocalVisBackend(BaseVisBackend):
     @force_init_env
     def add_scalar(self, name: str, value: float, step: int = 0, **kwargs: Any) -> None:
         """Append ``{name: value, "step": step}`` to the scalars file."""
-        line = json.dumps({name: scalar_value(value), "step": step}, ensure_ascii=False)
+        line = _to_json({name: scalar_value(value), "step": step})
         self._write(self._scalar_save_file, line + "\n")
 
     @force_init_env
@@ -110,9 +113,12 @@ class LocalVisBackend(BaseVisBackend):
             file_path: Also append the same line to this ``.json`` file, relative to ``save_dir``
                 (it must differ from the scalars file).
         """
-        record = {key: scalar_value(value) for key, value in scalar_dict.items()}
+        record = dict(scalar_dict)
+        for key, value in record.items():
+            if type(value) is not float and type(value) is not int:  # plain numbers need no conversion
+                record[key] = scalar_value(value)
         record["step"] = step
-        line = json.dumps(record, ensure_ascii=False) + "\n"
+        line = _to_json(record) + "\n"
         self._write(self._scalar_save_file, line)
         if file_path is not None:
             self._write(self._extra_file(file_path), line)
