@@ -63,6 +63,28 @@ def test_default_collate():
     assert default_collate([(torch.ones(1), 0), (torch.ones(1), 1)])[1].tolist() == [0, 1]
 
 
+class _Samples(torch.utils.data.Dataset):
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, i):
+        return {"x": torch.full((2, 3), float(i)), "y": torch.tensor(i), "half": torch.ones(2, dtype=torch.float16)}
+
+
+@pytest.mark.parametrize("num_workers", [0, 1])
+def test_default_collate_stacks_tensors_as_torch_does(num_workers):
+    # in the main process mme stacks directly; in a worker torch's collate (shared memory) does it
+    loader = torch.utils.data.DataLoader(_Samples(), batch_size=3, collate_fn=default_collate,
+                                         num_workers=num_workers)
+    reference = torch.utils.data.DataLoader(_Samples(), batch_size=3)
+    for ours, theirs in zip(loader, reference, strict=True):
+        assert ours.keys() == theirs.keys()
+        for key in ours:
+            assert ours[key].dtype == theirs[key].dtype and torch.equal(ours[key], theirs[key])
+    with pytest.raises(RuntimeError, match="equal size"):
+        default_collate([torch.ones(2), torch.ones(3)])
+
+
 def test_collate_bad_input():
     with pytest.raises(DatasetValueError, match="same length"):
         pseudo_collate([[1, 2], [1]])

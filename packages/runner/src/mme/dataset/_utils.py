@@ -11,6 +11,7 @@ import torch
 from mme.registry import FUNCTIONS
 from mme.structures import BaseDataElement
 from torch.utils.data import default_collate as torch_default_collate
+from torch.utils.data import get_worker_info
 
 from ._errors import DatasetTypeError, DatasetValueError
 
@@ -98,6 +99,11 @@ def default_collate(data_batch: Sequence[Any]) -> Any:
         return data_batch
     item = data_batch[0]
     if isinstance(item, torch.Tensor):
+        if type(item) is torch.Tensor and item.layout is torch.strided and not item.is_nested \
+                and get_worker_info() is None:
+            # what torch's collate does in the main process, without its per-call type dispatch
+            # (in a worker, torch's collate stacks into shared memory instead)
+            return torch.stack(data_batch if type(data_batch) is list else list(data_batch))
         return torch_default_collate(list(data_batch))
     if isinstance(item, (str, bytes, BaseDataElement)):
         return list(data_batch)
