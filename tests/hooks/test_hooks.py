@@ -131,7 +131,7 @@ def test_runtime_info_and_timer_record_every_training_iteration(tmp_path):
     import numpy as np
 
     class Outputs(Hook):
-        """Adds outputs of other types to the model's log variables, and reads the hub each iteration."""
+        """Adds outputs of other types to the model's log variables before RuntimeInfoHook records them."""
 
         priority = "HIGHEST"
 

@@ -61,7 +61,6 @@ def test_custom_cfg(tmp_path):
         LogProcessor(custom_cfg=[dict(data_src="loss"), dict(data_src="loss")])
 
 
-
 def test_changing_mean_pattern_or_hierarchy_applies_to_the_next_line():
     from types import SimpleNamespace
 
