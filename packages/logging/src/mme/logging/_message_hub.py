@@ -80,15 +80,12 @@ class MessageHub(ManagerMixin):
             buffer = None
         if (buffer is not None and type(value) is float and type(count) is int and count == 1
                 and self._resumed_keys.get(key) is resumed):  # the per-iteration case: nothing to check
-            buffer._log.append(value)  # HistoryBuffer._push, inlined: hooks call this several times per iteration
-            buffer._count.append(1)
+            buffer._push(value, 1)
             return
         if not isinstance(key, str):
             raise LoggingTypeError(f"scalar keys must be str, got {type(key).__name__}")
-        if type(value) is not float:  # floats (timings, learning rates) skip the conversion
-            value = float(to_number(value, f"value of scalar {key!r}"))
-        if type(count) is not int or count < 0:
-            count = checked_count(count, f"count of scalar {key!r}")
+        value = float(to_number(value, f"value of scalar {key!r}"))
+        count = checked_count(count, f"count of scalar {key!r}")
         if buffer is None:
             buffer = self._log_scalars[key] = HistoryBuffer()
         if self._resumed_keys.get(key) is not resumed:

@@ -118,7 +118,6 @@ class CheckpointHook(Hook):
         self.rules: list[str | None] = rules
         self._pending_save = False
         self.keep_ckpt_ids: list[int] = []
-        self._max_iters: int | None = None
 
     # -- set-up ------------------------------------------------------------------------------
     def before_train(self, runner: Any) -> None:
@@ -140,7 +139,6 @@ class CheckpointHook(Hook):
         if self.filename_tmpl is None:
             self.filename_tmpl = "epoch_{}.pth" if self.by_epoch else "iter_{}.pth"
         self.keep_ckpt_ids = list(runner.message_hub.get_info("keep_ckpt_ids", []) or [])
-        self._max_iters = runner.max_iters  # read once: after_train_iter compares with it every iteration
 
     def _rule_for(self, key: str, rule: str | None) -> str:
         if rule is not None:
@@ -168,10 +166,8 @@ class CheckpointHook(Hook):
         """Save at iteration intervals and after the last iteration."""
         if self.by_epoch:
             return
-        done = runner.iter + 1
-        since = done - self.save_begin
-        due = (self.interval > 0 and since >= 0 and since % self.interval == 0) or (
-            self.save_last and done == (self._max_iters or runner.max_iters))
+        due = (self.interval > 0 and self.every_n_train_iters(runner, self.interval, self.save_begin)) or (
+            self.save_last and self.is_last_train_iter(runner))
         self._save_or_defer(runner, due)
 
     def _save_or_defer(self, runner: Any, due: bool) -> None:

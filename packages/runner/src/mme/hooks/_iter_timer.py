@@ -9,6 +9,7 @@ from typing import Any
 from mme.registry import HOOKS
 
 from ._hook import DATA_BATCH, Hook
+from ._utils import scalar_key
 
 __all__ = ["IterTimerHook"]
 
@@ -43,29 +44,18 @@ class IterTimerHook(Hook):
             self._mode_iters = 0
 
     def _before_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None, mode: str = "train") -> None:
-        runner.message_hub.update_scalar(f"{mode}/data_time", time.perf_counter() - self.t)
+        runner.message_hub.update_scalar(scalar_key(mode, "data_time"), time.perf_counter() - self.t)
 
     def _after_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None,
                     outputs: Sequence | dict | None = None, mode: str = "train") -> None:
         now = time.perf_counter()
-        runner.message_hub.update_scalar(f"{mode}/time", now - self.t)
-        self.t = now
-
-    # training has its own stage methods: they run every iteration and also keep the ETA
-    def before_train_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None) -> None:
-        """Record ``train/data_time``."""
-        runner.message_hub.update_scalar("train/data_time", time.perf_counter() - self.t)
-
-    def after_train_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None,
-                         outputs: dict | None = None) -> None:
-        """Record ``train/time`` and the ``eta``."""
-        now = time.perf_counter()
         iter_time = now - self.t
         self.t = now
         hub = runner.message_hub
-        hub.update_scalar("train/time", iter_time)
-        self.time_sec_tot += iter_time
-        done = runner.iter + 1
-        timed = done - self.start_iter
-        remaining = self._max_iters - done
-        hub.update_info("eta", self.time_sec_tot / timed * remaining if timed > 0 and remaining > 0 else 0.0)
+        hub.update_scalar(scalar_key(mode, "time"), iter_time)
+        if mode == "train":
+            self.time_sec_tot += iter_time
+            done = runner.iter + 1
+            timed = done - self.start_iter
+            remaining = self._max_iters - done
+            hub.update_info("eta", self.time_sec_tot / timed * remaining if timed > 0 and remaining > 0 else 0.0)

@@ -75,15 +75,14 @@ class LoggerHook(Hook):
     def after_train_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None,
                          outputs: dict | None = None) -> None:
         """Log every ``interval`` iterations (and at the end of an epoch unless ``ignore_last``)."""
-        done = runner.iter + 1
-        if self.interval_exp_name > 0 and done % self.interval_exp_name == 0:
+        if self.every_n_train_iters(runner, self.interval_exp_name):
             runner.logger.info(f"Exp name: {runner.experiment_name}")
         if train_by_epoch(runner):
-            log_now = (batch_idx + 1) % self.interval == 0
+            log_now = self.every_n_inner_iters(batch_idx, self.interval)
             if not log_now and self.end_of_epoch(runner.train_dataloader, batch_idx):
                 log_now = not self.ignore_last or len(runner.train_dataloader) <= self.interval
         else:
-            log_now = done % self.interval == 0
+            log_now = self.every_n_train_iters(runner, self.interval)
         if not log_now:
             return
         tag, log_str = runner.log_processor.get_log_after_iter(runner, batch_idx, "train")

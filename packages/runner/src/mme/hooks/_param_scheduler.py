@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from mme.registry import HOOKS
@@ -12,15 +11,13 @@ from ._hook import DATA_BATCH, Hook
 __all__ = ["ParamSchedulerHook"]
 
 
-def _iter_schedulers(runner: Any) -> Iterator[Any]:
+def _iter_schedulers(runner: Any) -> list[Any]:
     schedulers = runner.param_schedulers
-    if not schedulers:
-        return
+    if not schedulers:  # the usual case on every iteration: return before building anything
+        return []
     groups = schedulers.values() if isinstance(schedulers, dict) else [schedulers]
-    for group in groups:
-        for scheduler in group if isinstance(group, (list, tuple)) else [group]:
-            if hasattr(scheduler, "step"):
-                yield scheduler
+    return [scheduler for group in groups for scheduler in (group if isinstance(group, (list, tuple)) else [group])
+            if hasattr(scheduler, "step")]
 
 
 @HOOKS.register_module()
@@ -36,8 +33,6 @@ class ParamSchedulerHook(Hook):
     def after_train_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None,
                          outputs: dict | None = None) -> None:
         """Step the iteration-based schedulers."""
-        if not runner.param_schedulers:  # checked here too: this runs on every iteration
-            return
         for scheduler in _iter_schedulers(runner):
             if not scheduler.by_epoch and not getattr(scheduler, "need_val_args", False):
                 scheduler.step()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import torch
 from mme.registry import HOOKS
 
 from ._hook import DATA_BATCH, Hook
+from ._utils import scalar_key
 
 __all__ = ["RuntimeInfoHook"]
 
@@ -32,12 +32,6 @@ def _is_scalar(value: Any) -> bool:
 
 def _scalar(value: Any) -> float:
     return float(value.item()) if hasattr(value, "item") else float(value)
-
-
-@functools.cache
-def _train_key(name: str) -> str:
-    """``'train/<name>'``, built once per name (hooks log the same names on every iteration)."""
-    return f"train/{name}"
 
 
 @HOOKS.register_module()
@@ -90,9 +84,9 @@ class RuntimeInfoHook(Hook):
             return
         for name, lr in lrs.items():
             if isinstance(lr, (list, tuple)) and lr:
-                hub.update_scalar(_train_key(name), float(lr[0]))
+                hub.update_scalar(scalar_key("train", name), float(lr[0]))
             elif isinstance(lr, (int, float)):
-                hub.update_scalar(_train_key(name), float(lr))
+                hub.update_scalar(scalar_key("train", name), float(lr))
 
     def after_train_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None,
                          outputs: dict | None = None) -> None:
@@ -102,10 +96,8 @@ class RuntimeInfoHook(Hook):
         if not outputs:
             return
         for key, value in outputs.items():
-            if type(value) is torch.Tensor and value.numel() == 1:  # the usual case: a loss from train_step
-                hub.update_scalar(_train_key(key), float(value.item()))
-            elif _is_scalar(value):
-                hub.update_scalar(_train_key(key), _scalar(value))
+            if _is_scalar(value):
+                hub.update_scalar(scalar_key("train", key), _scalar(value))
 
     def before_val(self, runner: Any) -> None:
         """Enter the validation stage."""
@@ -135,6 +127,6 @@ class RuntimeInfoHook(Hook):
         hub = runner.message_hub
         for key, value in metrics.items():
             if _is_scalar(value):
-                hub.update_scalar(f"{mode}/{key}", _scalar(value))
+                hub.update_scalar(scalar_key(mode, key), _scalar(value))
             else:
                 hub.update_info(f"{mode}/{key}", value)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-__all__ = ["built_train_loop", "train_by_epoch"]
+__all__ = ["built_train_loop", "scalar_key", "train_by_epoch"]
+
+
+@functools.cache
+def scalar_key(mode: str, name: str) -> str:
+    """``'<mode>/<name>'``, made once per pair: hooks record the same names on every iteration."""
+    return f"{mode}/{name}"
 
 
 def built_train_loop(runner: Any) -> Any:

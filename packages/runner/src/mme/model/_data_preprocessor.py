@@ -38,9 +38,7 @@ class BaseDataPreprocessor(nn.Module):
                 return data
             return data.to(self._device, non_blocking=self._non_blocking)
         if type(data) is dict:
-            device = self._device
-            return {k: v if type(v) is torch.Tensor and v.device == device else self.cast_data(v)
-                    for k, v in data.items()}
+            return {k: self.cast_data(v) for k, v in data.items()}
         if isinstance(data, Mapping):
             return type(data)({k: self.cast_data(v) for k, v in data.items()})  # type: ignore[call-arg]
         if isinstance(data, (str, bytes)) or data is None:

@@ -101,38 +101,23 @@ class OptimWrapper:
         loss = self.scale_loss(loss)
         self.backward(loss)
         if self.should_update():
-            if step_kwargs:
-                self.step(**step_kwargs)
-            else:
-                self.step()
-            if zero_kwargs:
-                self.zero_grad(**zero_kwargs)
-            else:
-                self.zero_grad()
+            self.step(**(step_kwargs or {}))
+            self.zero_grad(**(zero_kwargs or {}))
 
     def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
         """Back-propagate ``loss`` and count one inner iteration."""
-        if kwargs:
-            loss.backward(**kwargs)
-        else:
-            loss.backward()
+        loss.backward(**kwargs)
         self._inner_count += 1
 
     def zero_grad(self, **kwargs: Any) -> None:
         """Zero the gradients of the wrapped optimizer."""
-        if kwargs:
-            self.optimizer.zero_grad(**kwargs)
-        else:
-            self.optimizer.zero_grad()
+        self.optimizer.zero_grad(**kwargs)
 
     def step(self, **kwargs: Any) -> None:
         """Clip the gradients (if configured) and step the wrapped optimizer."""
         if self._clip_grad_fn is not None:
             self._clip_grad_fn()
-        if kwargs:
-            self.optimizer.step(**kwargs)
-        else:
-            self.optimizer.step()
+        self.optimizer.step(**kwargs)
 
     # ------------------------------------------------------------------ accumulation
     def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:

@@ -281,9 +281,6 @@ class Visualizer(DrawingMixin, ManagerMixin):
         step = _step(step)
         values = {}
         for key, value in scalar_dict.items():
-            if (type(value) is float or type(value) is int) and type(key) is str and key:
-                values[key] = value  # what the log processor sends: nothing to check or convert
-                continue
             _check_name(key, "add_scalars")
             try:
                 values[key] = _number(value, key)

@@ -113,10 +113,7 @@ class LocalVisBackend(BaseVisBackend):
             file_path: Also append the same line to this ``.json`` file, relative to ``save_dir``
                 (it must differ from the scalars file).
         """
-        record = dict(scalar_dict)
-        for key, value in record.items():
-            if type(value) is not float and type(value) is not int:  # plain numbers need no conversion
-                record[key] = scalar_value(value)
+        record = {key: scalar_value(value) for key, value in scalar_dict.items()}
         record["step"] = step
         line = _to_json(record) + "\n"
         self._write(self._scalar_save_file, line)
