@@ -167,8 +167,8 @@ def test_nested_build_error_shows_the_whole_path(reg):
         reg.build(dict(type="Holder", inner=dict(type="Point", x=-2), registry=reg))
     err = info.value
     assert str(err).startswith(
-        "failed to build 'Holder' (registry 'shape', scope 'bldtest') -> 'Point' (registry 'shape', scope 'bldtest'): "
-        "ValueError: x must be >= 0"
+        "key 'inner': failed to build 'Holder' (registry 'shape', scope 'bldtest') -> 'Point' (registry 'shape', "
+        "scope 'bldtest'): ValueError: x must be >= 0"
     )
     assert isinstance(err.__cause__, BuildError)
     assert type(err.original) is ValueError

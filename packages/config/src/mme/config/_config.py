@@ -272,19 +272,42 @@ class Config:
         return None
 
     # -- overrides and comparison -------------------------------------------------------
-    def merge_from_dict(self, options: Mapping[str, Any], allow_list_keys: bool = True) -> None:
+    def merge_from_dict(
+        self, options: Mapping[str, Any], allow_list_keys: bool = True, *, force_new_keys: bool = False
+    ) -> None:
         """Merge ``{"a.b.0.c": value}`` overrides (as from ``--cfg-options``) into the config.
 
         Keys are split on dots; a numeric part indexes an existing list when
         ``allow_list_keys`` is True (out of range is an error); a dict value merges into an
         existing dict (``_delete_=True`` replaces it).
 
+        A key that does not exist yet is added, unless it looks like a typo of a key next to
+        it (``randomnes.seed`` when there is ``randomness``): that is an error suggesting the
+        existing key. Write ``+`` before the option key (``"+randomnes.seed"``) to add such a
+        key anyway, or pass ``force_new_keys=True`` to do so for every option.
+
+        Args:
+            options: Dotted keys and their values.
+            allow_list_keys: Let numeric key parts index lists and tuples.
+            force_new_keys: Add new keys even where they look like typos.
+
         Raises:
             ConfigError: Listing every override that could not be applied.
+
+        Examples:
+            >>> cfg = Config(dict(randomness=dict(seed=0)))
+            >>> try:
+            ...     cfg.merge_from_dict({"randomnes.seed": 3})
+            ... except ConfigError as err:
+            ...     print(err)
+            key 'randomnes.seed': 'randomnes' is not a key of the config; did you mean 'randomness.seed'? ...
+            >>> cfg.merge_from_dict({"randomness.seed": 3, "+randomnes.seed": 1})
+            >>> cfg.randomness.seed, cfg.randomnes.seed
+            (3, 1)
         """
         from ._merge import merge_options
 
-        merge_options(self._cfg_dict, options, allow_list_keys=allow_list_keys)
+        merge_options(self._cfg_dict, options, allow_list_keys=allow_list_keys, force_new_keys=force_new_keys)
 
     @staticmethod
     def diff(cfg1: Config | Mapping | str | os.PathLike, cfg2: Config | Mapping | str | os.PathLike) -> str:

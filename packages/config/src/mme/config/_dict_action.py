@@ -136,7 +136,9 @@ class DictAction(argparse.Action):
     """argparse action collecting ``KEY=VALUE`` pairs into a dict of parsed values.
 
     Use with ``nargs="+"``; the dict is meant for :meth:`Config.merge_from_dict`, where
-    dotted keys reach nested values and numeric parts index lists.
+    dotted keys reach nested values and numeric parts index lists, and a key that looks like
+    a typo of an existing one is an error unless written with a leading ``+``
+    (``+randomnes.seed=3`` adds the key ``randomnes``).
 
     Examples:
         >>> import argparse

@@ -175,15 +175,12 @@ def _parse_python(text: str, filename: str, sub: Any) -> ast.Module:
 
 
 def _parse_data(text: str, suffix: str, filename: str, sub: Any) -> dict:
+    from ._data import load_json, load_yaml
+
     try:
-        if suffix == ".json":
-            import json
-
-            data = json.loads(text) if text.strip() else {}
-        else:
-            import yaml
-
-            data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = load_json(text, filename) if suffix == ".json" else load_yaml(text, filename)
+    except ConfigError:  # a key repeated in one mapping
+        raise
     except Exception as err:  # json.JSONDecodeError, yaml.YAMLError
         if sub.missing_env:
             _raise_missing_env(sub, filename, [])

@@ -8,6 +8,7 @@ A :class:`Registry` maps names to classes and functions; ``registry.build(cfg)``
 from __future__ import annotations
 
 from ._build import build_from_cfg
+from ._build_path import build_path, current_build_path
 from ._default_scope import DefaultScope, init_default_scope
 from ._errors import (
     AlreadyRegisteredError,
@@ -84,7 +85,9 @@ __all__ = [
     "WEIGHT_INITIALIZERS",
     "__version__",
     "build_from_cfg",
+    "build_path",
     "count_registered_modules",
+    "current_build_path",
     "init_default_scope",
     "traverse_registry_tree",
 ]

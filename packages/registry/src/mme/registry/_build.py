@@ -9,7 +9,8 @@ from typing import Any
 
 from mme.utils import ManagerMixin
 
-from ._errors import BuildError, MissingTypeError, RegistryTypeError, make_build_error
+from ._build_path import BuildFrame, current_build_path, outermost_build, push_frame
+from ._errors import BuildError, MissingTypeError, RegistryError, RegistryTypeError, make_build_error
 from ._lookup import not_registered_error
 from ._registry import NOT_FOUND, Registry
 
@@ -30,6 +31,10 @@ def build_from_cfg(cfg: Any, registry: Registry, default_args: Any = None) -> An
     registry of the tree with that scope. When the registry chosen by the default scope lacks
     the type, the registry passed in (and its parents) is searched as well.
 
+    Errors name the config key being built when it is known (``key 'model.backbone': ...``):
+    the key given to :func:`~mme.registry.build_path` around the build, and for builds nested
+    in a constructor, the argument their cfg came from.
+
     Args:
         cfg: A dict, ConfigDict, Config or any other mapping.
         registry: The registry to resolve the type in.
@@ -42,8 +47,8 @@ def build_from_cfg(cfg: Any, registry: Registry, default_args: Any = None) -> An
         MissingTypeError: neither ``cfg`` nor ``default_args`` has ``type`` (a KeyError).
         NotRegisteredError: the type is not found (a KeyError).
         BuildError: the constructor raised. The error is also an instance of the original
-            exception's type, names the type being built and the registry, and is chained to
-            the original with ``from``.
+            exception's type, names the config key, the type being built and the registry,
+            and is chained to the original with ``from``.
         RegistryTypeError: a bad argument type (a TypeError).
 
     Examples:
@@ -56,6 +61,18 @@ def build_from_cfg(cfg: Any, registry: Registry, default_args: Any = None) -> An
         >>> build_from_cfg(dict(type='Square'), SHAPES, default_args=dict(side=2)).side
         2
     """
+    frame = BuildFrame(cfg)
+    with push_frame(frame):
+        try:
+            return _build(cfg, registry, default_args, frame)
+        except BuildError:
+            raise
+        except RegistryError as err:  # this build's own lookup or argument error
+            _add_key_path(err)
+            raise
+
+
+def _build(cfg: Any, registry: Registry, default_args: Any, frame: BuildFrame) -> Any:
     args = _as_dict(cfg, "cfg")
     defaults = _as_dict(default_args, "default_args") if default_args is not None else {}
     if not isinstance(registry, Registry):
@@ -67,6 +84,7 @@ def build_from_cfg(cfg: Any, registry: Registry, default_args: Any = None) -> An
         )
     for key, value in defaults.items():
         args.setdefault(key, value)
+    frame.args = args
     scope = args.pop("_scope_", None)
     with registry.switch_scope_and_registry(scope) as switched:
         obj_type = args.pop("type")
@@ -126,18 +144,38 @@ def _resolve(key: str, switched: Registry, registry: Registry) -> Any:
     return obj
 
 
+def _add_key_path(err: RegistryError) -> None:
+    """Tell ``err``, raised by the running build itself, which config key was being built.
+
+    The key is kept as ``err.key_path``; for a top-level build it also starts the message
+    (a nested build's error is wrapped by the build around it, whose message names it).
+    """
+    if getattr(err, "key_path", None) is not None:
+        return
+    key_path = current_build_path()
+    err.key_path = key_path  # type: ignore[attr-defined]
+    if key_path and outermost_build() and err.args and isinstance(err.args[0], str):
+        err.args = (f"key '{key_path}': {err.args[0]}", *err.args[1:])
+
+
 def _wrap(err: Exception, type_name: str, registry: Registry) -> BuildError:
     """The BuildError for ``err`` raised while building ``type_name``."""
     step = (type_name, registry.name, registry.scope)
     if isinstance(err, BuildError):
         path = (step, *err.path)
         original: BaseException = err.original if err.original is not None else err
+        key_path = err.key_path
     else:
         path = (step,)
         original = err
+        key_path = getattr(err, "key_path", None) if isinstance(err, RegistryError) else None
+    if key_path is None:
+        key_path = current_build_path()
     route = " -> ".join(f"{name!r} (registry {reg!r}, scope {scope!r})" for name, reg, scope in path)
     message = f"failed to build {route}: {type(original).__name__}: {original}"
-    error = make_build_error(type(original), message, original, path)
+    if key_path:
+        message = f"key '{key_path}': {message}"
+    error = make_build_error(type(original), message, original, path, key_path)
     for attr, value in vars(original).items():
         error.__dict__.setdefault(attr, value)
     return error

@@ -95,6 +95,9 @@ class BuildError(RegistryError):
     Attributes:
         original: The exception the constructor raised (the innermost one for nested builds).
         path: ``(type name, registry name, scope)`` for each build, outermost first.
+        key_path: The dotted config key of the object that failed (``'model.backbone'``),
+            the innermost one that could be told; ``''`` for the cfg passed to a top-level
+            ``build``, None when unknown. See ``mme.registry.build_path``.
     """
 
     def __init__(
@@ -103,15 +106,17 @@ class BuildError(RegistryError):
         *,
         original: BaseException | None = None,
         path: tuple[tuple[str, str, str], ...] = (),
+        key_path: str | None = None,
     ) -> None:
         # Skip the original type's __init__ (it may require other arguments).
         Exception.__init__(self, message)
         self.original = original
         self.path = path
+        self.key_path = key_path
 
     def __reduce__(self) -> tuple[Any, ...]:
         original_type = type(self.original) if self.original is not None else None
-        return (_rebuild_build_error, (original_type, self.args[0], self.original, self.path))
+        return (_rebuild_build_error, (original_type, self.args[0], self.original, self.path, self.key_path))
 
 
 _COMBINED: dict[type[BaseException], type[BuildError]] = {}
@@ -136,14 +141,15 @@ def make_build_error(
     message: str,
     original: BaseException | None,
     path: tuple[tuple[str, str, str], ...],
+    key_path: str | None = None,
 ) -> BuildError:
     """Create the BuildError for ``original``, also an instance of ``original_type`` when possible."""
     if original_type is not None and original_type is not BuildError:
         try:
-            return _combined_type(original_type)(message, original=original, path=path)
+            return _combined_type(original_type)(message, original=original, path=path, key_path=key_path)
         except Exception:  # noqa: BLE001 - an exotic exception type: fall back to a plain BuildError
             pass
-    return BuildError(message, original=original, path=path)
+    return BuildError(message, original=original, path=path, key_path=key_path)
 
 
 def _rebuild_build_error(
@@ -151,5 +157,6 @@ def _rebuild_build_error(
     message: str,
     original: BaseException | None,
     path: tuple[tuple[str, str, str], ...],
+    key_path: str | None = None,
 ) -> BuildError:
-    return make_build_error(original_type, message, original, path)
+    return make_build_error(original_type, message, original, path, key_path)

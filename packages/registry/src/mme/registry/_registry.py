@@ -11,6 +11,7 @@ from typing import Any
 
 from mme.utils import get_object_from_string, is_seq_of
 
+from ._build_path import build_path
 from ._default_scope import DefaultScope
 from ._errors import AlreadyRegisteredError, RegistryImportError, RegistryTypeError, RegistryValueError
 from ._lookup import not_registered_error
@@ -400,12 +401,23 @@ class Registry:
             registry = registry.parent
         return NOT_FOUND
 
-    def build(self, cfg: Any, *args: Any, **kwargs: Any) -> Any:
+    def build(self, cfg: Any, *args: Any, key_path: str | None = None, **kwargs: Any) -> Any:
         """Build an object from ``cfg`` with :attr:`build_func` (``build_from_cfg`` by default).
 
         Extra arguments go to the build function, e.g. ``default_args=dict(...)``.
+
+        Args:
+            cfg: The config to build.
+            key_path: The config key ``cfg`` sits at (``'model'``, ``'custom_hooks.1'``),
+                named by errors of this build and of the builds nested in it
+                (``key 'model.backbone': failed to build ...``); relative to the build
+                running around this one, if any. Same as
+                ``with build_path(key_path, cfg=cfg):``.
         """
-        return self.build_func(cfg, *args, **kwargs, registry=self)
+        if key_path is None:
+            return self.build_func(cfg, *args, **kwargs, registry=self)
+        with build_path(key_path, cfg=cfg):  # a list cfg (an nn.Sequential) gives 'model.0', ...
+            return self.build_func(cfg, *args, **kwargs, registry=self)
 
 
 def _describe(obj: Any) -> str:
