@@ -103,3 +103,75 @@ def _mpi_init(store):
 def test_mpi_launcher_environment(tmp_path):
     out = run_distributed(_mpi_init, world_size=2, args=(str(tmp_path / "store"),), init=False)
     assert out == [((0, 2), "2", "29500"), ((1, 2), "2", "29500")]
+
+
+TEARDOWN_SCRIPT = textwrap.dedent(
+    """
+    import gc
+    import sys
+    import weakref
+    import torch
+    import mme.dist as dist
+
+    def reduce_once(expected):
+        t = torch.tensor([dist.get_rank() + 1.0])
+        dist.all_reduce(t)
+        assert t.item() == expected, t
+
+    mode = sys.argv[1]
+    dist.init_dist("pytorch", timeout=30)
+    if mode == "reinit":
+        # destroy and re-create in step, as a Runner does between train() and test()
+        for _ in range(3):
+            reduce_once(3.0)
+            dist.destroy_dist()
+            assert not dist.is_distributed()
+            dist.init_dist("pytorch", timeout=30)
+    elif mode == "torch-destroy":
+        # mme keeps no reference that outlives torch's own destroy_process_group
+        group = weakref.ref(torch.distributed.distributed_c10d._get_default_group())
+        assert dist.get_local_group() is group()
+        torch.distributed.destroy_process_group()
+        gc.collect()
+        assert group() is None, "the destroyed default group is still referenced"
+        print("RELEASED", flush=True)
+        sys.exit(0)
+    reduce_once(3.0)
+    print("DONE", flush=True)  # no teardown here: init_dist's exit handler does it
+    """
+)
+
+
+def _torchrun_teardown(tmp_path, mode):
+    script = tmp_path / "teardown.py"
+    script.write_text(TEARDOWN_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "MASTER_PORT", "MASTER_ADDR")}
+    env["OMP_NUM_THREADS"] = "1"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script), mode]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False, env=env, cwd=tmp_path)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_torchrun_job_without_explicit_teardown_exits_zero_every_time(tmp_path):
+    # Before init_dist tore the group down at exit, about 1 run in 3 to 8 died with SIGABRT
+    # ("terminate called without an active exception") after its work was done.
+    for attempt in range(6):
+        proc = _torchrun_teardown(tmp_path, "plain")
+        out = proc.stdout + proc.stderr
+        assert proc.returncode == 0, f"run {attempt}: exit {proc.returncode}\n{out}"
+        assert proc.stdout.count("DONE") == 2 and "terminate called" not in out
+
+
+@pytest.mark.integration
+def test_init_dist_after_destroy_dist_makes_a_working_group(tmp_path):
+    proc = _torchrun_teardown(tmp_path, "reinit")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("DONE") == 2
+
+
+@pytest.mark.integration
+def test_torch_destroy_process_group_releases_the_group_init_dist_made(tmp_path):
+    proc = _torchrun_teardown(tmp_path, "torch-destroy")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("RELEASED") == 2

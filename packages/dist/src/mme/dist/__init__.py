@@ -34,7 +34,7 @@ from ._info import (
     is_main_process,
     master_only,
 )
-from ._launch import infer_launcher, init_dist
+from ._launch import destroy_dist, infer_launcher, init_dist
 from .version import __version__
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "collect_results",
     "collect_results_cpu",
     "collect_results_gpu",
+    "destroy_dist",
     "gather",
     "gather_object",
     "get_backend",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,8 +14,9 @@ from torch.distributed import ProcessGroup
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 # (default group, group of the processes on this node), set by ``init_dist``; stale once the
-# default group it was made with is destroyed.
-_LOCAL: tuple[ProcessGroup, ProcessGroup] | None = None
+# default group it was made with is destroyed. Held weakly: a strong reference would keep gloo's
+# threads alive past ``destroy_process_group`` until interpreter shutdown, which aborts the process.
+_LOCAL: tuple[weakref.ref[ProcessGroup], weakref.ref[ProcessGroup]] | None = None
 
 
 def is_distributed() -> bool:
@@ -45,14 +47,14 @@ def get_local_group() -> ProcessGroup | None:
 
 def _set_local_group(group: ProcessGroup) -> None:
     global _LOCAL
-    _LOCAL = (torch_dist.distributed_c10d._get_default_group(), group)
+    _LOCAL = (weakref.ref(torch_dist.distributed_c10d._get_default_group()), weakref.ref(group))
 
 
 def _local_group() -> ProcessGroup | None:
     """The local group made by ``init_dist`` for the current default group, if any."""
-    if _LOCAL is None or not is_distributed() or _LOCAL[0] is not torch_dist.distributed_c10d._get_default_group():
+    if _LOCAL is None or not is_distributed() or _LOCAL[0]() is not torch_dist.distributed_c10d._get_default_group():
         return None
-    return _LOCAL[1]
+    return _LOCAL[1]()
 
 
 def get_backend(group: ProcessGroup | None = None) -> str | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import logging
 import os
 import re
 import shutil
 import subprocess
+import weakref
 from typing import Any
 
 import torch
@@ -20,6 +22,13 @@ logger = logging.getLogger(__name__)
 
 LAUNCHERS = ("pytorch", "slurm", "mpi")
 _INIT_BACKENDS = ("torch", "deepspeed", "colossalai")
+
+# The rendezvous store of this process (kept across init/destroy: re-creating it would race the
+# other ranks), how many default groups ``init_dist`` has made on it, and the group it made last.
+_STORE: Any = None
+_GENERATION = 0
+_OWNED: Any = None
+_ATEXIT_REGISTERED = False
 
 
 def infer_launcher() -> str:
@@ -117,10 +126,54 @@ def init_dist(launcher: str, backend: str | None = None, init_backend: str = "to
     logger.debug("init_dist: launcher=%s backend=%s rank=%d/%d", launcher, backend, rank, world_size)
     _init_process_group(init_backend, backend, rank, world_size, kwargs)
     _init_local_group(rank, world_size, local_size)
+    global _OWNED, _ATEXIT_REGISTERED
+    _OWNED = weakref.ref(torch_dist.distributed_c10d._get_default_group())
+    if not _ATEXIT_REGISTERED:
+        # a process group still alive at interpreter shutdown lets gloo's threads be destroyed
+        # while joinable: "terminate called without an active exception" and SIGABRT
+        atexit.register(_at_exit)
+        _ATEXIT_REGISTERED = True
+
+
+def _at_exit() -> None:
+    global _STORE
+    destroy_dist()
+    _STORE = None
+
+
+def destroy_dist() -> None:
+    """Destroy the default process group if ``init_dist`` created it; otherwise do nothing.
+
+    ``init_dist`` registers this to run at exit. Calling ``init_dist`` again afterwards creates a
+    fresh group (all ranks must destroy and re-create in step, as with any collective).
+    """
+    global _OWNED
+    owned = _OWNED() if _OWNED is not None else None
+    _OWNED = None
+    if owned is not None and is_distributed() and torch_dist.distributed_c10d._get_default_group() is owned:
+        logger.debug("destroy_dist: destroying the default process group")
+        del owned
+        torch_dist.destroy_process_group()
+
+
+def _generation_store(rank: int, world_size: int, timeout: datetime.timedelta | None) -> Any:
+    """The env:// rendezvous store under a prefix of its own for each group this process makes.
+
+    torch's own ``init_process_group`` after ``destroy_process_group`` reuses the keys of the
+    previous group in the launcher's store, and gloo may then connect to a peer's old address.
+    """
+    global _STORE, _GENERATION
+    if _STORE is None:
+        extra = {} if timeout is None else {"timeout": timeout}
+        _STORE, _, _ = next(torch_dist.rendezvous("env://", rank=rank, world_size=world_size, **extra))
+    _GENERATION += 1
+    return torch_dist.PrefixStore(f"mme_dist/{_GENERATION}/", _STORE)
 
 
 def _init_process_group(init_backend: str, backend: str, rank: int, world_size: int, kwargs: dict[str, Any]) -> None:
     if init_backend == "torch":
+        if "init_method" not in kwargs and "store" not in kwargs:
+            kwargs["store"] = _generation_store(rank, world_size, kwargs.get("timeout"))
         torch_dist.init_process_group(backend=backend, rank=rank, world_size=world_size, **kwargs)
     elif init_backend == "deepspeed":
         try:
