@@ -12,6 +12,7 @@ from mme.registry import HOOKS
 
 from ._errors import HookConfigError
 from ._hook import DATA_BATCH, Hook
+from ._progress import TerminalProgress
 from ._utils import built_train_loop, train_by_epoch
 
 __all__ = ["LoggerHook"]
@@ -28,6 +29,11 @@ class LoggerHook(Hook):
     memory: 512  loss: 0.4321`` and sends the same scalars to the visualizer (``scalars.json``);
     after each validation/test epoch it logs the metrics.
 
+    When the log's console is a terminal, rank 0 also shows a live progress bar with an ETA for
+    the training and for each validation/test loop; the log lines scroll above it, the log file
+    is unchanged, and the bar is erased when the loop ends or fails. Without a terminal (a pipe,
+    a file, CI) nothing but the log lines is written.
+
     Args:
         interval: Log every ``interval`` iterations.
         ignore_last: Skip the last iterations of an epoch that do not complete an interval.
@@ -39,6 +45,7 @@ class LoggerHook(Hook):
             metrics; iteration-based runs always use the iteration.
         backend_args: Arguments of the file backend of ``out_dir``.
         file_client_args: Deprecated alias of ``backend_args``.
+        progress_bar: Show the live progress bar on a terminal; ``False`` keeps plain log lines.
     """
 
     priority = "BELOW_NORMAL"
@@ -46,7 +53,7 @@ class LoggerHook(Hook):
     def __init__(self, interval: int = 10, ignore_last: bool = True, interval_exp_name: int = 1000,
                  out_dir: str | None = None, out_suffix: str | Sequence[str] = (".json", ".log", ".py", "yaml"),
                  keep_local: bool = True, file_client_args: dict | None = None, log_metric_by_epoch: bool = True,
-                 backend_args: dict | None = None) -> None:
+                 backend_args: dict | None = None, progress_bar: bool = True) -> None:
         if not isinstance(interval, int) or interval <= 0:
             raise HookConfigError(f"LoggerHook interval must be a positive int, got {interval!r}")
         if not isinstance(interval_exp_name, int):
@@ -64,6 +71,78 @@ class LoggerHook(Hook):
         self.log_metric_by_epoch = log_metric_by_epoch
         self.backend_args = backend_args if backend_args is not None else file_client_args
         self.json_log_path: str | None = None
+        if not isinstance(progress_bar, bool):
+            raise HookConfigError(f"LoggerHook progress_bar must be True or False, got {progress_bar!r}")
+        self.progress_bar = progress_bar
+        self._progress: TerminalProgress | None = None
+
+    # -- progress bar --------------------------------------------------------------------------
+    @property
+    def progress_active(self) -> bool:
+        """Whether the live progress bar is on the screen now."""
+        return self._progress is not None
+
+    def _bar_start(self, runner: Any, name: str, description: str, total: int | None, completed: int = 0) -> None:
+        if self._progress is None:
+            if not self.progress_bar or runner.rank != 0:
+                return
+            self._progress = TerminalProgress.for_logger(runner.logger)
+            if self._progress is None:  # not a terminal
+                return
+        self._progress.add(name, description, total, completed)
+
+    def _bar_end(self, name: str) -> None:
+        if self._progress is None:
+            return
+        if self._progress.tasks == (name,):
+            self._close_bar()  # its last frame shows the finished bar, then it is erased
+        else:
+            self._progress.remove(name)
+
+    def _close_bar(self) -> None:
+        progress, self._progress = self._progress, None
+        if progress is not None:
+            progress.close()
+
+    @staticmethod
+    def _len(dataloader: Any) -> int | None:
+        try:
+            return len(dataloader)
+        except TypeError:  # an iterable dataset without a length
+            return None
+
+    def before_train(self, runner: Any) -> None:
+        """Show the training bar (on a terminal)."""
+        self._bar_start(runner, "train", "train", runner.max_iters, runner.iter)
+
+    def before_train_epoch(self, runner: Any) -> None:
+        """Name the epoch on the training bar."""
+        if self._progress is not None and train_by_epoch(runner):
+            self._progress.update("train", runner.iter, f"train epoch {runner.epoch + 1}/{runner.max_epochs}")
+
+    def after_train(self, runner: Any) -> None:
+        """Erase the training bar."""
+        self._bar_end("train")
+
+    def before_val(self, runner: Any) -> None:
+        """Show a validation bar."""
+        self._bar_start(runner, "val", "val", self._len(runner.val_dataloader))
+
+    def after_val(self, runner: Any) -> None:
+        """Erase the validation bar."""
+        self._bar_end("val")
+
+    def before_test(self, runner: Any) -> None:
+        """Show a test bar."""
+        self._bar_start(runner, "test", "test", self._len(runner.test_dataloader))
+
+    def after_test(self, runner: Any) -> None:
+        """Erase the test bar."""
+        self._bar_end("test")
+
+    def on_exception(self, runner: Any, exception: BaseException) -> None:
+        """Erase the progress bar when a run fails, before the error is shown."""
+        self._close_bar()
 
     def before_run(self, runner: Any) -> None:
         """Decide where the JSON log goes and, with ``out_dir``, where logs are copied."""
@@ -75,6 +154,8 @@ class LoggerHook(Hook):
     def after_train_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None,
                          outputs: dict | None = None) -> None:
         """Log every ``interval`` iterations (and at the end of an epoch unless ``ignore_last``)."""
+        if self._progress is not None:
+            self._progress.update("train", runner.iter + 1)
         if self.every_n_train_iters(runner, self.interval_exp_name):
             runner.logger.info(f"Exp name: {runner.experiment_name}")
         if train_by_epoch(runner):
@@ -92,6 +173,8 @@ class LoggerHook(Hook):
     def after_val_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None,
                        outputs: Sequence | None = None) -> None:
         """Log validation progress every ``interval`` iterations."""
+        if self._progress is not None:
+            self._progress.update("val", batch_idx + 1)
         if self.every_n_inner_iters(batch_idx, self.interval):
             _, log_str = runner.log_processor.get_log_after_iter(runner, batch_idx, "val")
             runner.logger.info(log_str)
@@ -99,6 +182,8 @@ class LoggerHook(Hook):
     def after_test_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None,
                         outputs: Sequence | None = None) -> None:
         """Log test progress every ``interval`` iterations."""
+        if self._progress is not None:
+            self._progress.update("test", batch_idx + 1)
         if self.every_n_inner_iters(batch_idx, self.interval):
             _, log_str = runner.log_processor.get_log_after_iter(runner, batch_idx, "test")
             runner.logger.info(log_str)
@@ -125,6 +210,7 @@ class LoggerHook(Hook):
 
     def after_run(self, runner: Any) -> None:
         """Copy the log files to ``out_dir``."""
+        self._close_bar()
         runner.visualizer.close()
         if self.out_dir is None or runner.rank != 0:
             return

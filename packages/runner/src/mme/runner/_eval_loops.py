@@ -9,6 +9,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
+from mme.hooks import LoggerHook
 from mme.registry import LOOPS
 from mme.utils import ProgressBar
 
@@ -33,6 +34,8 @@ class _EvalLoop(BaseLoop):
         self.progress = progress
 
     def _show_progress(self) -> bool:
+        if any(isinstance(h, LoggerHook) and h.progress_active for h in self.runner.hooks):
+            return False  # the LoggerHook's live bar already shows this loop
         if self.progress is not None:
             return bool(self.progress) and self.runner.rank == 0
         return self.runner.rank == 0 and sys.stdout.isatty() and len(self.dataloader) >= 10
@@ -87,6 +90,7 @@ class ValLoop(_EvalLoop):
         evaluator: An ``Evaluator``, a metric config or a list of them.
         fp16: Run under ``torch.autocast`` with float16.
         progress: Show a progress bar; ``None`` shows one on a terminal for loops of 10+ batches.
+            When the LoggerHook's live bar is on the terminal, it shows this loop instead.
     """
 
     _mode = "val"
