@@ -1,4 +1,4 @@
-"""CI's wheel checks (DESIGN.md): build every wheel, check its metadata and contents against
+"""CI's wheel checks: build every wheel, check its metadata and contents against
 layers.toml, then install each torch-free wheel alone in a fresh venv and run its tests there.
 
 Usage: python .ci/check_wheels.py [--skip-venvs]

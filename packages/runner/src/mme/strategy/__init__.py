@@ -1,6 +1,6 @@
 """mme.strategy: placeholder for training strategies (not implemented yet).
 
-Planned (see SPEC.md, "strategies"): AMP fp16/bf16, gradient accumulation with correct loss
+Planned: AMP fp16/bf16, gradient accumulation with correct loss
 scaling, activation checkpointing by module name, ``torch.compile``, DDP, FSDP (FSDP2
 ``fully_shard``), DeepSpeed (ZeRO 0-3), ColossalAI and a ``FlexibleRunner`` that delegates
 model wrapping, optimizer building and checkpointing to a strategy registered in
