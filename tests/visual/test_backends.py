@@ -168,11 +168,13 @@ def check_wandb(tmp_path: Path) -> None:
         save_dir=str(tmp_path),
         vis_backends=[{"type": "WandbVisBackend", "init_kwargs": {"project": "mme-test"}}],
     )
+    vis.add_scalar("warmup", 1.0)
+    log_file = vis.get_backend("WandbVisBackend").run.settings.sync_file
     log_everything(vis)
-    runs = glob.glob(str(tmp_path / "vis_data" / "wandb" / "offline-run-*"))
-    assert len(runs) == 1
-    assert glob.glob(f"{runs[0]}/files/media/images/sample_*.png")
-    records = read_wandb_records(glob.glob(f"{runs[0]}/*.wandb")[0])
+    # read first: close() must return only once the service has written the whole run
+    records = read_wandb_records(log_file)
+    kinds = [record.WhichOneof("record_type") for record in records]
+    assert kinds[0] == "header" and kinds[-1] == "exit", kinds
     history, config = [], {}
     for record in records:
         kind = record.WhichOneof("record_type")
@@ -184,12 +186,24 @@ def check_wandb(tmp_path: Path) -> None:
             config[item.key or "/".join(item.nested_key)] = json.loads(item.value_json)
     assert {"lr": 0.1} in history and {"loss": 0.5, "acc": 0.25} in history and {"loss": 0.25} in history
     assert config["model"] == {"type": "Net", "depth": 3}
+    runs = glob.glob(str(tmp_path / "vis_data" / "wandb" / "offline-run-*"))
+    assert len(runs) == 1 and os.path.dirname(log_file) == runs[0]
+    assert glob.glob(f"{runs[0]}/files/media/images/sample_*.png")
 
 
-def test_wandb_offline_run(tmp_path):
+def check_wandb_teardown(tmp_path: Path) -> None:
+    """The path for a wandb whose service connection cannot be asked: close() tears wandb down."""
+    from wandb.sdk.lib.service.service_connection import ServiceConnection
+
+    del ServiceConnection.sync_status
+    check_wandb(tmp_path)
+
+
+@pytest.mark.parametrize("check", ["check_wandb", "check_wandb_teardown"])
+def test_wandb_offline_run(check, tmp_path):
     needs("wandb")
     run_isolated(
-        "check_wandb",
+        check,
         tmp_path,
         env={
             "WANDB_MODE": "offline",

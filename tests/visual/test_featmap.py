@@ -57,6 +57,24 @@ def test_topk_grid_uses_arrangement():
     assert out.shape == (8, 3 * 8 + 2 * 2, 3)  # grid shrinks to the channels shown
 
 
+def test_topk_grid_shows_the_most_active_channels_first():
+    # channel c: a constant base (totals rank the channels 1, 3, 5, 0, 4, 2) and one hot pixel in
+    # column 2c + 1 of row 12 (below the "ch N" labels), which tells the tiles apart
+    size, base = 16, [2.0, 5.0, 0.0, 4.0, 1.0, 3.0]
+    feat = torch.tensor(base)[:, None, None].repeat(1, size, size)
+    for c in range(len(base)):
+        feat[c, 12, 2 * c + 1] += 10
+    out = Visualizer.draw_featmap(feat, channel_reduction=None, topk=3, arrangement=(1, 3))
+    assert out.shape == (size, 3 * size + 2 * 2, 3)
+    shown = []
+    for slot in range(3):
+        tile = out[:, slot * (size + 2) : slot * (size + 2) + size].astype(int)
+        hot = np.argwhere((tile[..., 0] > 100) & (tile[..., 2] < 50))  # jet's maximum: dark red
+        assert len(hot) == 1 and hot[0][0] == 12, hot
+        shown.append((hot[0][1] - 1) // 2)
+    assert shown == [1, 3, 5]
+
+
 def test_topk_zero_shows_one_or_three_channels_as_is():
     assert Visualizer.draw_featmap(torch.rand(1, 5, 5), channel_reduction=None, topk=0).shape == (5, 5, 3)
     rgb = torch.zeros(3, 5, 5)

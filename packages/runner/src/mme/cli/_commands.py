@@ -7,8 +7,9 @@ import os.path as osp
 import sys
 from collections.abc import Sequence
 
-from mme.config import Config
+from mme.config import Config, ConfigError
 
+from ._exit import debug_from_env, report
 from ._parser import build_parser
 
 __all__ = ["main"]
@@ -58,8 +59,8 @@ def _train(args: argparse.Namespace) -> int:
         cfg.optim_wrapper.setdefault("loss_scale", "dynamic")
     if args.auto_scale_lr:
         if "auto_scale_lr" not in cfg or "base_batch_size" not in cfg.auto_scale_lr:
-            print("mme train: --auto-scale-lr needs auto_scale_lr.base_batch_size in the config", file=sys.stderr)
-            return 2
+            raise ConfigError("--auto-scale-lr needs auto_scale_lr.base_batch_size in the config",
+                              filename=cfg.filename, key="auto_scale_lr.base_batch_size")
         cfg.auto_scale_lr.enable = True
     runner = _build_runner(cfg)
     runner.train()
@@ -80,8 +81,8 @@ def _test(args: argparse.Namespace) -> int:
         elif isinstance(evaluator, dict) and "metrics" not in evaluator:
             runner._test_evaluator = [evaluator, dump]
         else:
-            print("mme test: --out needs test_evaluator to be a metric config or a list of them", file=sys.stderr)
-            return 2
+            raise ConfigError("--out needs test_evaluator to be a metric config or a list of them",
+                              filename=cfg.filename, key="test_evaluator")
     runner.test()
     return 0
 
@@ -102,16 +103,26 @@ def _config(args: argparse.Namespace) -> int:
 
 
 def _logs(args: argparse.Namespace) -> int:
-    from mme.visualization import plot_curves
+    from mme.visualization.plot import run
 
-    out = plot_curves(args.sources, args.keys, args.out, labels=args.labels, title=args.title)
-    print(f"wrote {out}")
-    return 0
+    return run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``mme`` console script; returns the exit status."""
+    """Entry point of the ``mme`` console script; returns the exit status (see ``ExitCode``).
+
+    A user error (bad config, unknown ``type``, unusable checkpoint, missing file) is printed as one
+    message and a hint on stderr; ``--debug`` or ``MME_DEBUG=1`` adds its traceback. Any other
+    exception propagates with its traceback.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {"train": _train, "test": _test, "config": _config, "logs": _logs}
-    return commands[args.command](args)
+    command = args.command if args.command != "config" else f"config {args.config_command}"
+    try:
+        return commands[args.command](args)
+    except (Exception, KeyboardInterrupt) as exc:
+        code = report(exc, command, debug=args.debug or debug_from_env())
+        if code is None:
+            raise
+        return code

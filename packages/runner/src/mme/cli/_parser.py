@@ -6,6 +6,8 @@ import argparse
 
 from mme.config import DictAction
 
+from ._exit import EXIT_CODES_HELP
+
 __all__ = ["build_parser"]
 
 _EPILOG = """examples:
@@ -19,6 +21,13 @@ _EPILOG = """examples:
   mme logs plot work_dirs/digits --keys loss accuracy --out curves.png
 """
 
+_DEBUG_HELP = "show the full traceback of every error (also MME_DEBUG=1)"
+
+
+def _add_debug(p: argparse.ArgumentParser) -> None:
+    """``--debug`` after the command too; SUPPRESS keeps a global ``mme --debug ...`` from being reset."""
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
+
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--work-dir", help="directory for logs and checkpoints (default: the config's work_dir, "
@@ -31,13 +40,15 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="load checkpoints with torch.load(weights_only=False): only for trusted legacy files "
                         "(e.g. MMEngine's) that pickle objects mme's own checkpoints never contain")
     p.add_argument("--local-rank", "--local_rank", type=int, default=0, help=argparse.SUPPRESS)
+    _add_debug(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``mme`` argument parser with its ``train``, ``test``, ``config`` and ``logs`` commands."""
     parser = argparse.ArgumentParser(
         prog="mme", description="Train, test and inspect mme (MMEngine-style) configs.",
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_EPILOG + "\n" + EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -67,18 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     cprint.add_argument("config", metavar="CONFIG")
     cprint.add_argument("--cfg-options", nargs="+", action=DictAction, metavar="KEY=VALUE",
                         help="override config keys before printing")
+    _add_debug(cprint)
     cdiff = csub.add_parser("diff", help="show a unified diff of two resolved configs")
     cdiff.add_argument("config_a", metavar="CONFIG_A")
     cdiff.add_argument("config_b", metavar="CONFIG_B")
+    _add_debug(cdiff)
 
     logs = sub.add_parser("logs", help="work with training logs", description="Plot logged scalars.")
     lsub = logs.add_subparsers(dest="logs_command", metavar="ACTION")
     lsub.required = True
-    plot = lsub.add_parser("plot", help="plot logged scalars (scalars.json) of one or more runs to an image")
-    plot.add_argument("sources", nargs="+", metavar="WORK_DIR",
-                      help="work dirs, run folders or scalars.json files (one curve per run)")
-    plot.add_argument("--keys", nargs="+", required=True, help="scalar names, e.g. loss lr accuracy")
-    plot.add_argument("--out", required=True, help="output image, e.g. curves.png")
-    plot.add_argument("--labels", nargs="+", help="legend name of each run")
-    plot.add_argument("--title", help="figure title")
+    from mme.visualization import plot as vis_plot  # the flags of `python -m mme.visualization.plot`
+
+    plot = lsub.add_parser("plot", help="plot logged scalars (scalars.json) of one or more runs to an image",
+                           description=vis_plot.DESCRIPTION)
+    vis_plot.add_arguments(plot)
     return parser

@@ -68,6 +68,9 @@ class Hook:
     def before_save_checkpoint(self, runner: Any, checkpoint: dict) -> None:
         """Called before a checkpoint is written; may add entries to ``checkpoint``."""
 
+    def on_exception(self, runner: Any, exception: BaseException) -> None:
+        """Called when ``train``/``val``/``test`` fails, before the error propagates (not a stage)."""
+
     # -- loops -------------------------------------------------------------------------------
     def before_train(self, runner: Any) -> None:
         """Called when the training loop starts."""

@@ -25,15 +25,12 @@ _TIMINGS = ("time", "data_time")
 
 
 def notify_failure(runner: Any, exception: BaseException) -> None:
-    """Call ``on_exception(runner, exception)`` on every hook that has one, so that a hook can clean up
-    what the failed run leaves behind (LoggerHook erases its progress bar). An error raised there
-    is logged, never raised over ``exception``."""
+    """Call every hook's ``on_exception(runner, exception)``, so that a hook can clean up what the
+    failed run leaves behind (LoggerHook erases its progress bar). An error raised there is
+    logged, never raised over ``exception``."""
     for hook in runner.hooks:
-        handler = getattr(hook, "on_exception", None)
-        if handler is None:
-            continue
         try:
-            handler(runner, exception)
+            hook.on_exception(runner, exception)
         except Exception:  # noqa: BLE001 - the run's own error is the one to report
             logger.exception("%s.on_exception failed", type(hook).__name__)
 

@@ -20,7 +20,7 @@ from ._backends import (
     force_init_env,
 )
 from ._errors import BackendNotInstalledError, DrawArgumentError, ScalarsFileError, VisBackendConfigError
-from ._plot import find_scalars_file, load_scalars, plot_curves
+from ._plot import find_scalars_file, find_scalars_files, load_scalars, plot_curves
 from ._visualizer import Visualizer
 from .version import __version__
 
@@ -41,6 +41,7 @@ __all__ = [
     "WandbVisBackend",
     "__version__",
     "find_scalars_file",
+    "find_scalars_files",
     "force_init_env",
     "load_scalars",
     "plot_curves",

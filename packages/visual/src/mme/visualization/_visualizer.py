@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
-from mme.dist import master_only
 from mme.registry import VISBACKENDS, VISUALIZERS
 from mme.utils import ManagerMixin
 
@@ -22,6 +22,24 @@ from ._mpl import mpl
 from ._show import show_image
 
 logger = logging.getLogger(__name__)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def master_only(method: _F) -> _F:
+    """``mme.dist.master_only``, with mme.dist (and so torch) imported on the first call, not at import.
+
+    Importing mme.visualization stays light for ``mme logs plot``, which takes its arguments from
+    ``mme.visualization.plot``.
+    """
+
+    @functools.wraps(method)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        from mme.dist import is_main_process
+
+        return method(*args, **kwargs) if is_main_process() else None
+
+    return wrapped  # type: ignore[return-value]
 
 
 @VISUALIZERS.register_module()

@@ -4,7 +4,8 @@ Usage::
 
     python -m mme.visualization.plot WORK_DIR [WORK_DIR ...] --keys loss lr --out curves.png
 
-The ``mme logs plot`` command of mme-runner calls ``main`` (or ``plot_curves``) the same way.
+``mme logs plot`` (mme-runner) is the same command: it adds these arguments with
+``add_arguments`` and runs them with ``run``, so both take identical flags.
 """
 
 from __future__ import annotations
@@ -16,18 +17,29 @@ from collections.abc import Sequence
 from ._errors import ScalarsFileError
 from ._plot import LAYOUTS, plot_curves
 
-__all__ = ["add_arguments", "main", "run"]
+__all__ = ["DESCRIPTION", "add_arguments", "build_parser", "main", "run"]
+
+DESCRIPTION = (
+    "Plot logged scalars (scalars.json) to an image, one curve per run. A work dir is one run: "
+    "the segments of a resumed training are joined, the newer segment winning where they overlap."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the plot arguments to ``parser`` (so another CLI can host this as a sub-command)."""
     parser.add_argument(
-        "sources", nargs="+", metavar="WORK_DIR", help="work dir, run dir or scalars.json of each run to plot"
+        "sources", nargs="+", metavar="WORK_DIR", help="work dir, run folder or scalars.json of each run to plot"
     )
-    parser.add_argument("--keys", nargs="+", required=True, help="scalar names to plot, e.g. loss lr")
-    parser.add_argument("--out", default="curves.png", help="output image (default: curves.png)")
-    parser.add_argument("--legend", nargs="+", default=None, help="one legend name per run")
-    parser.add_argument("--x-key", default="step", help="field used as the x axis (default: step)")
+    parser.add_argument("--keys", nargs="+", required=True, help="scalar names to plot, e.g. loss lr accuracy")
+    parser.add_argument(
+        "--out", default="curves.png", help="output image; its suffix picks the format (default: curves.png)"
+    )
+    parser.add_argument("--labels", "--legend", nargs="+", default=None, help="legend name of each run")
+    parser.add_argument(
+        "--x-key",
+        default="step",
+        help="record field used as the x axis (default: step, named iteration or epoch after what was logged)",
+    )
     parser.add_argument(
         "--layout", choices=LAYOUTS, default="subplots", help="one subplot per key (default) or all curves in one axes"
     )
@@ -36,14 +48,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+def build_parser(prog: str = "python -m mme.visualization.plot") -> argparse.ArgumentParser:
+    """The parser of ``python -m mme.visualization.plot``."""
+    return add_arguments(argparse.ArgumentParser(prog=prog, description=DESCRIPTION))
+
+
 def run(args: argparse.Namespace) -> int:
-    """Plot from parsed arguments; returns the exit status (2 on a bad source or key)."""
+    """Plot from parsed arguments and print the image path; returns 2 on a bad source or key."""
     try:
         out = plot_curves(
             args.sources,
             args.keys,
             args.out,
-            labels=args.legend,
+            labels=args.labels,
             x_key=args.x_key,
             layout=args.layout,
             title=args.title,
@@ -58,10 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m mme.visualization.plot``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m mme.visualization.plot", description="Plot training curves from scalars.json files."
-    )
-    return run(add_arguments(parser).parse_args(argv))
+    return run(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -101,8 +101,38 @@ class WandbVisBackend(BaseVisBackend):
         self._run.log({k: scalar_value(v) for k, v in scalar_dict.items()}, commit=self._commit)
 
     def close(self) -> None:
-        """Finish the run, flushing its files."""
-        if self._run is not None:
-            self._run.finish()
-            self._run = None
-            self._env_initialized = False
+        """Finish the run; returns once everything logged is in the run's ``.wandb`` file.
+
+        ``run.finish()`` alone returns while wandb's service process may still be writing the
+        run's transaction log (the ``.wandb`` file an offline run is synced from), so ``close``
+        also waits for the service to close it.
+        """
+        if self._run is None:
+            return
+        run = self._run
+        self._run = None
+        self._env_initialized = False
+        run.finish()
+        _wait_for_service(self._wandb, run)
+
+
+def _wait_for_service(wandb: Any, run: Any) -> None:
+    """Block until wandb's service process has closed ``run``'s files.
+
+    ``run.finish()`` ends by telling the service that the run is done without waiting for an
+    answer; the service then closes the run's stream, transaction log included, before it reads
+    the next request of the same connection. So the answer to any later request on that
+    connection (here: the status of a sync that does not exist, which the service answers at
+    once) comes only after the file is complete. Without such a connection (a disabled run, or
+    a wandb older than the one mme is tested with) wandb is torn down instead when no other run
+    is active: ``wandb.teardown()`` waits for the service process, if any, to exit.
+    """
+    library = getattr(run, "_wl", None)
+    connection = getattr(library, "_connection", None)
+    asyncer = getattr(library, "asyncer", None)
+    sync_status = getattr(connection, "sync_status", None)
+    if asyncer is not None and sync_status is not None:
+        handle = asyncer.run(lambda: sync_status(""))
+        handle.wait_or(timeout=None)
+    elif getattr(wandb, "run", None) is None:
+        wandb.teardown()
