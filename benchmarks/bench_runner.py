@@ -7,7 +7,10 @@ iterations of the plain loop run and are timed, so both see the same machine at 
 (a shared machine drifts by tens of percent within seconds). Printed: the median time per
 iteration of each and their ratio (target <= 1.10), the same for a Runner without its default
 hooks, the Runner's construction time (target < 0.1 s; the first one also imports the
-visualizer), and the import time of ``mme.runner`` on top of ``import torch`` (target < 0.3 s).
+visualizer), the cost of ``OptimWrapper``'s non-finite gradient check (one training step with
+it against one with ``nonfinite_grad='off'``), the cost of checking a 200 MB checkpoint's CRC-32s
+when loading it (``load_checkpoint`` against a plain ``torch.load``), and the import time of
+``mme.runner`` on top of ``import torch`` (target < 0.3 s).
 
 Run: python benchmarks/bench_runner.py
 """
@@ -152,14 +155,17 @@ def import_time(stmt: str) -> float:
     return float(out.strip().splitlines()[-1])
 
 
-def step_costs() -> tuple[float, float]:
-    """Per-step time of a plain step and of ``BaseModel.train_step`` + ``OptimWrapper`` on one batch."""
+def step_costs() -> tuple[float, float, float]:
+    """Per-step time of a plain step and of ``BaseModel.train_step`` + ``OptimWrapper`` on one batch,
+    and the cost ratio of OptimWrapper's non-finite gradient check (the median, over rounds, of
+    the time with the check over the time without, the two measured back to back in turn)."""
     from mme.dataset import default_collate
     from mme.optim import OptimWrapper
 
     batch = default_collate([Synthetic()[i] for i in range(BATCH)])
     model = MLPModel()
     wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
+    unchecked = OptimWrapper(wrapper.optimizer, nonfinite_grad="off")  # same model and optimizer state
     net = mlp()
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
 
@@ -178,11 +184,44 @@ def step_costs() -> tuple[float, float]:
     def step() -> None:
         model.train_step(batch, wrapper)
 
-    plain_times, step_times = [], []
-    for _ in range(40):  # alternate short blocks, as the loops above, so both see the same machine
+    def step_unchecked() -> None:
+        model.train_step(batch, unchecked)
+
+    plain_times, step_times, check_ratios = [], [], []
+    for i in range(40):  # alternate short blocks, as the loops above, so all see the same machine
         plain_times.append(timed(plain))
-        step_times.append(timed(step))
-    return statistics.median(plain_times[4:]), statistics.median(step_times[4:])
+        if i % 2:  # with and without the check, in either order, so drift cancels
+            with_check, without = timed(step), timed(step_unchecked)
+        else:
+            without, with_check = timed(step_unchecked), timed(step)
+        step_times.append(with_check)
+        check_ratios.append(with_check / without)
+    return statistics.median(plain_times[4:]), statistics.median(step_times[4:]), statistics.median(check_ratios[4:])
+
+
+def checkpoint_check_cost(size_mb: int = 200, repeats: int = 7) -> tuple[float, float]:
+    """Median seconds to load a ``size_mb`` checkpoint into a model with ``torch.load`` +
+    ``load_state_dict`` and with ``load_checkpoint`` (which also checks every member's CRC-32),
+    alternating, the file in the page cache."""
+    from mme.runner import load_checkpoint
+
+    gen = torch.Generator().manual_seed(0)
+    model = nn.Sequential(*[nn.Linear(1024, 1024) for _ in range(size_mb * 1024 * 1024 // (4 * 1025 * 1024))])
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "big.pth")
+        torch.save({"state_dict": model.state_dict()}, path)
+        plain, checked = [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["state_dict"])
+            plain.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            load_checkpoint(model, path, map_location="cpu")
+            checked.append(time.perf_counter() - start)
+    return statistics.median(plain), statistics.median(checked)
 
 
 def main() -> None:
@@ -196,9 +235,14 @@ def main() -> None:
     print(f"no hooks     : ratio {bare / bare_plain:.3f} for a Runner without default hooks (loop, train_step, data)")
     print(f"construction : first {construct[0]:.3f} s (imports the visualizer), then {min(construct[1:]):.4f} s "
           "(target < 0.1 s)")
-    ps, ts = step_costs()
+    ps, ts, check = step_costs()
     print(f"breakdown    : one plain step {ps * 1e3:.3f} ms, BaseModel.train_step+OptimWrapper {ts * 1e3:.3f} ms "
           f"(ratio {ts / ps:.2f}), same batch, alternating blocks")
+    print(f"grad check   : train_step+OptimWrapper with / without (nonfinite_grad='off') the non-finite gradient "
+          f"check: ratio {check:.3f} (median of paired blocks)")
+    plain_load, checked_load = checkpoint_check_cost()
+    print(f"checkpoint   : 200 MB into a model: torch.load {plain_load:.3f} s, load_checkpoint (every member's "
+          f"CRC-32 checked, {os.cpu_count()} CPUs) {checked_load:.3f} s, ratio {checked_load / plain_load:.2f}")
     torch_t = min(import_time("pass") for _ in range(3))
     extra = min(import_time("from mme.runner import Runner") for _ in range(3))
     print(f"import torch : {torch_t:.3f} s; from mme.runner import Runner on top: {extra:.3f} s  (target < 0.3 s)")

@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+from fileio_support import BUCKET, s3_args
 from mme import fileio
 
 SIZE = 32 * 1024 * 1024
@@ -42,10 +43,15 @@ except OSError as exc:
 """
 
 
+# Killing a writer midway takes POSIX signals (SIGKILL) and limits (RLIMIT_FSIZE, SIGXFSZ).
+posix_only = pytest.mark.skipif(os.name != "posix", reason="kills the writer with POSIX signals and rlimits")
+
+
 def _temp_files(directory, name):
     return [f for f in os.listdir(directory) if f != name and f.startswith(f".{name}.")]
 
 
+@posix_only
 def test_sigkill_mid_write_leaves_a_complete_file(tmp_path):
     target = tmp_path / "ckpt.bin"
     proc = subprocess.Popen([sys.executable, "-c", WRITER_LOOP, str(target), str(SIZE)], stdout=subprocess.PIPE)
@@ -63,6 +69,7 @@ def test_sigkill_mid_write_leaves_a_complete_file(tmp_path):
     assert content in (b"a" * SIZE, b"b" * SIZE)  # one whole version, never a torn one
 
 
+@posix_only
 def test_death_mid_write_keeps_the_previous_file(tmp_path):
     target = tmp_path / "ckpt.bin"
     fileio.put(OLD, target)
@@ -73,8 +80,33 @@ def test_death_mid_write_keeps_the_previous_file(tmp_path):
     leftovers = _temp_files(tmp_path, target.name)
     assert len(leftovers) == 1  # the torn data sits in a temporary file, not under the name
     assert 0 < os.path.getsize(tmp_path / leftovers[0]) < SIZE
+    # the next start clears it away, and only it
+    assert fileio.remove_temp_files(tmp_path) == [str(tmp_path / leftovers[0])]
+    assert os.listdir(tmp_path) == [target.name] and target.read_bytes() == OLD
 
 
+def test_remove_temp_files_takes_only_atomic_write_leftovers(tmp_path, moto_endpoint):
+    ours = [".a.pth.0123456789ab.tmp", "..x.tmp.ffffffffffff.tmp"]
+    theirs = [".a.pth.0123456789AB.tmp", ".a.pth.0123456789a.tmp", "a.pth.0123456789ab.tmp", ".0123456789ab.tmp",
+              ".a.pth.0123456789ab.tmp.bak", "notes.tmp", ".tmp"]
+    for name in ours + theirs:
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / ours[0]).write_bytes(b"x")  # not recursive
+    (tmp_path / ".d.0123456789ab.tmp").mkdir()  # a directory, not a file
+    os.symlink(tmp_path / "notes.tmp", tmp_path / ".l.0123456789ab.tmp")  # a link is not ours either
+    removed = fileio.remove_temp_files(f"file://{tmp_path}")
+    assert removed == sorted(str(tmp_path / n) for n in ours)
+    assert sorted(os.listdir(tmp_path)) == sorted(theirs + ["sub", ".d.0123456789ab.tmp", ".l.0123456789ab.tmp"])
+    assert (tmp_path / "sub" / ours[0]).exists()
+    assert fileio.remove_temp_files(tmp_path / "missing") == []
+    prefix = f"s3://{BUCKET}/remove-temp"
+    fileio.put(b"x", f"{prefix}/{ours[0]}", backend_args=s3_args(moto_endpoint))
+    assert fileio.remove_temp_files(prefix, backend_args=s3_args(moto_endpoint)) == []  # objects appear whole
+    assert fileio.exists(f"{prefix}/{ours[0]}", backend_args=s3_args(moto_endpoint))
+
+
+@posix_only
 def test_failed_write_cleans_up_and_keeps_the_previous_file(tmp_path):
     target = tmp_path / "ckpt.bin"
     fileio.put(OLD, target)
@@ -87,6 +119,7 @@ def test_failed_write_cleans_up_and_keeps_the_previous_file(tmp_path):
     assert _temp_files(tmp_path, target.name) == []
 
 
+@posix_only  # Windows files have no permission bits beyond read-only
 def test_put_keeps_the_mode_of_an_existing_file(tmp_path):
     target = tmp_path / "script.sh"
     target.write_bytes(b"old")

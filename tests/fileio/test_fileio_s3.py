@@ -42,6 +42,21 @@ def test_multipart_put_get_and_local_copies(moto_endpoint, tmp_path):
         assert Path(lp).read_bytes() == data
 
 
+def test_parallel_local_copies_without_pread_and_pwrite(moto_endpoint, tmp_path, monkeypatch):
+    """Windows has no os.pread/os.pwrite: parts then read and write through one locked handle."""
+    monkeypatch.delattr(os, "pread")
+    monkeypatch.delattr(os, "pwrite")
+    args = s3_args(moto_endpoint, **MULTIPART)
+    data = os.urandom(17 * MiB + 5)  # four parts, the last one short
+    local = tmp_path / "up.bin"
+    local.write_bytes(data)
+    up = fileio.copyfile_from_local(local, uri("up.bin"), backend_args=args)
+    head = raw_client(moto_endpoint).head_object(Bucket=BUCKET, Key=up.split("/", 3)[3])
+    assert head["ETag"].strip('"').endswith("-4")  # uploaded in parts, read at their offsets
+    down = fileio.copyfile_to_local(up, tmp_path / "down.bin", backend_args=args)
+    assert Path(down).read_bytes() == data  # downloaded in ranges, written at their offsets
+
+
 def test_presigned_url_serves_the_object(moto_endpoint):
     args = s3_args(moto_endpoint)
     path = uri("shared.txt")

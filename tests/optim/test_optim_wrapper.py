@@ -9,6 +9,7 @@ import torch
 from mme.logging import MessageHub
 from mme.optim import (
     AmpOptimWrapper,
+    NonFiniteGradError,
     OptimConfigError,
     OptimTypeError,
     OptimWrapper,
@@ -134,9 +135,112 @@ def test_clip_grad_value():
     assert all(p.grad.max().item() == pytest.approx(0.5) for p in model.parameters())
 
 
+def _poison(model, value):
+    """Make the next backward of ``model`` give ``value`` in the gradient of its last layer's bias."""
+
+    def hook(grad):
+        grad = grad.clone()
+        grad[0] = value
+        return grad
+
+    return model[2].bias.register_hook(hook)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_nonfinite_gradient_raises_naming_iteration_and_parameter(value):
+    model = _model()
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
+    wrapper.initialize_count_status(model, 0, 10)
+    batches = _data(3)
+    wrapper.update_params(_loss(model, batches[0]))
+    wrapper.update_params(_loss(model, batches[1]))
+    before = [p.detach().clone() for p in model.parameters()]
+    momentum = [wrapper.optimizer.state[p]["momentum_buffer"].clone() for p in model.parameters()]
+    _poison(model, value)
+    loss = _loss(model, batches[2])
+    assert torch.isfinite(loss)
+    with pytest.raises(NonFiniteGradError, match=r"iteration 3 in 1 of 4 parameters: 2\.bias;"):
+        wrapper.update_params(loss)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert all(torch.equal(wrapper.optimizer.state[p]["momentum_buffer"], m)
+               for p, m in zip(model.parameters(), momentum))
+
+
+def test_nonfinite_gradient_skip_mode_zeroes_counts_and_logs(caplog):
+    model = _model()
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1), nonfinite_grad="skip")
+    batches = _data(4)
+    wrapper.update_params(_loss(model, batches[0]))
+    before = [p.detach().clone() for p in model.parameters()]
+    handle = _poison(model, float("nan"))
+    with caplog.at_level("WARNING", logger="mme.optim"):
+        wrapper.update_params(_loss(model, batches[1]))
+    handle.remove()
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert all(p.grad is None or not p.grad.any() for p in model.parameters())
+    assert wrapper.skipped_steps == 1
+    assert "iteration 2 in 1 of 4 parameters: parameter #3 (1); skipping this update (1 skipped so far)" in caplog.text
+    wrapper.update_params(_loss(model, batches[2]))  # training goes on with finite updates
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert wrapper.skipped_steps == 1
+
+
+def test_nonfinite_gradient_names_without_a_model_and_off_mode():
+    model = _model()
+    for p in model.parameters():
+        p.grad = torch.full_like(p, float("nan"))
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(NonFiniteGradError, match=r"4 of 4 parameters: parameter #0 \(8x4\), parameter #1 \(8\)"):
+        wrapper.step()
+    wrapper.nonfinite_grad = "off"
+    wrapper.step()
+    assert all(torch.isnan(p).all() for p in model.parameters())
+    with pytest.raises(OptimConfigError, match="nonfinite_grad must be one of 'raise', 'skip', 'off'"):
+        wrapper.nonfinite_grad = "warn"
+
+
+@pytest.mark.parametrize(
+    ("grad", "finite"),
+    [
+        (torch.tensor([1.0, 0.0, float("nan"), 0.0]).to_sparse(), False),
+        (torch.tensor([0.0, 2.0, 0.0, 0.0]).to_sparse(), True),
+        (torch.tensor([1 + 1j, complex(0, float("inf")), 0, 0]), False),
+        (torch.tensor([1 + 1j, 2j, 0, 0]), True),
+        *[(torch.tensor([1.0, float("inf"), 0.0, 0.0], dtype=d), False) for d in (torch.float16, torch.bfloat16)],
+        *[(torch.tensor([1.0, 60000.0, 0.0, 0.0], dtype=d), True) for d in (torch.float16, torch.bfloat16)],
+        (torch.tensor([1.5, -2.0, 0.0, float("nan")], dtype=torch.float64), False),
+    ],
+)
+def test_nonfinite_check_covers_sparse_complex_and_low_precision_gradients(grad, finite):
+    param = nn.Parameter(torch.zeros(4, dtype=grad.dtype))
+    others = nn.Linear(2, 2)
+    for p in others.parameters():
+        p.grad = torch.ones_like(p)
+    wrapper = OptimWrapper(torch.optim.SGD([param, *others.parameters()], lr=1.0))
+    param.grad = grad.clone()
+    if finite:
+        wrapper.step()
+        assert torch.equal(param.detach(), -grad.to_dense())  # the gradient reached the optimizer unchanged
+    else:
+        with pytest.raises(NonFiniteGradError, match=r"in 1 of 3 parameters: parameter #0 \(4\)"):
+            wrapper.step()
+
+
+def test_amp_leaves_nonfinite_gradients_to_its_scaler():
+    model = _model()
+    wrapper = AmpOptimWrapper(optimizer=torch.optim.SGD(model.parameters(), lr=0.1), loss_scale="dynamic")
+    scale = wrapper.loss_scaler.get_scale()
+    _poison(model, float("nan"))
+    wrapper.update_params(_loss(model, _data(1)[0]))  # no NonFiniteGradError: the scaler skips the step
+    assert wrapper.loss_scaler.get_scale() == scale / 2
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
+        (dict(nonfinite_grad="ignore"), "nonfinite_grad"),
         (dict(clip_grad=dict(type="max", max_norm=1)), "'norm' or 'value'"),
         (dict(clip_grad=dict()), "non-empty dict"),
         (dict(clip_grad=dict(type="value")), "clip_value"),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import collections
 import os
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -134,3 +137,93 @@ def test_runner_weights_only_opt_out_for_legacy_files(trained, tmp_path):
         Runner.from_cfg(cfg).val()
     cfg = get_toy_cfg(str(tmp_path / "b"), log_level="WARNING", load_from=str(legacy), weights_only=False)
     assert Runner.from_cfg(cfg).val()["accuracy"] > 50
+
+
+def _flip_tensor_bytes(path) -> str:
+    """Flip an exponent bit of some float32 values in every tensor of checkpoint ``path``; the zip's layout stays."""
+    import zipfile
+
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        members = [i for i in zf.infolist() if "/data/" in i.filename and not i.filename.endswith(".pkl")]
+    for info in members:
+        name_len = int.from_bytes(data[info.header_offset + 26: info.header_offset + 28], "little")
+        extra_len = int.from_bytes(data[info.header_offset + 28: info.header_offset + 30], "little")
+        start = info.header_offset + 30 + name_len + extra_len
+        for offset in range(start + 3, start + info.file_size, 16):  # the high byte of every 4th float
+            data[offset] ^= 0x40
+    path.write_bytes(bytes(data))
+    return members[0].filename.split("/data/")[0] + "/data/"
+
+
+def test_flipped_bits_in_tensor_data_are_a_clear_error(trained, tmp_path):
+    import shutil
+
+    wd = tmp_path / "wd"
+    shutil.copytree(trained, wd)
+    path = wd / "epoch_2.pth"
+    good = torch.load(path, weights_only=True)["state_dict"]
+    member = _flip_tensor_bytes(path) + r"\d+"
+    flipped = torch.load(path, weights_only=True)["state_dict"]  # torch itself loads the damage silently
+    assert any(not torch.equal(good[k], flipped[k]) for k in good)
+    assert is_complete_checkpoint(str(path))  # the zip is intact: only the checksum tells
+    pattern = rf"checkpoint {path} is corrupt: member {member} \(\d+ bytes\) has CRC-32 [0-9a-f]{{8}}, its zip dir"
+    with pytest.raises(IncompleteCheckpointError, match=pattern):
+        load_checkpoint(nn.Linear(1, 1), str(path))
+    (wd / "last_checkpoint").write_text(str(path))
+    cfg = get_toy_cfg(str(wd), max_epochs=3, log_level="WARNING", resume=True)
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(IncompleteCheckpointError, match=rf"checkpoint {path} is corrupt: member {member} "):
+        runner.train()  # resuming from the damaged last checkpoint
+    assert not (wd / "epoch_3.pth").exists()
+
+
+def test_checkpoint_without_checksums_loads_unverified_with_a_debug_line(tmp_path, caplog):
+    model = nn.Linear(2, 2)
+    path = tmp_path / "legacy.pth"
+    torch.save({"state_dict": model.state_dict()}, path, _use_new_zipfile_serialization=False)
+    other = nn.Linear(2, 2)
+    with caplog.at_level("DEBUG", logger="mme.runner"):
+        load_checkpoint(other, str(path), strict=True)
+    assert torch.equal(other.weight, model.weight)
+    assert f"checkpoint {path} has no checksums (torch's legacy non-zip format" in caplog.text
+    unrecorded = tmp_path / "unrecorded.pth"  # torch.save writes CRC-32 0 when told not to compute them
+    torch.serialization.set_crc32_options(False)
+    try:
+        torch.save({"state_dict": model.state_dict()}, unrecorded)
+    finally:
+        torch.serialization.set_crc32_options(True)
+    caplog.clear()
+    with caplog.at_level("DEBUG", logger="mme.runner"):
+        load_checkpoint(other, str(unrecorded), strict=True)
+    assert f"checkpoint {unrecorded} has no checksums" in caplog.text
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL to kill a save midway")
+def test_temp_file_of_a_killed_save_is_removed_at_the_next_start(trained, tmp_path):
+    import shutil
+
+    wd = tmp_path / "wd"
+    shutil.copytree(trained, wd)
+    (wd / "last_checkpoint").write_text(str(wd / "epoch_2.pth"))
+    kill_midway = ("import os, signal, sys\n"
+                   "from mme.fileio import atomic_write\n"
+                   "def write(f):\n"
+                   "    f.write(b'half a checkpoint')\n"
+                   "    f.flush()\n"
+                   "    os.kill(os.getpid(), signal.SIGKILL)\n"
+                   "atomic_write(sys.argv[1], write)\n")
+    proc = subprocess.run([sys.executable, "-c", kill_midway, str(wd / "epoch_3.pth")], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    leftovers = [p.name for p in wd.iterdir() if p.name.startswith(".epoch_3.pth.")]
+    assert len(leftovers) == 1 and not (wd / "epoch_3.pth").exists()
+    users = [".notes.tmp", "epoch_3.pth.tmp", ".epoch_3.pth.backup.tmp", ".epoch_3.pth.0123456789AB.tmp"]
+    for name in users:  # user files that only look alike stay
+        (wd / name).write_text("mine")
+    runner = Runner.from_cfg(get_toy_cfg(str(wd), max_epochs=3, log_level="WARNING", resume=True))
+    runner.train()
+    assert not (wd / leftovers[0]).exists()
+    assert all((wd / name).read_text() == "mine" for name in users)
+    assert runner.epoch == 3 and (wd / "epoch_3.pth").exists()
+    log = open(runner.logger.log_file, encoding="utf-8").read()
+    assert f"Removed 1 temporary file(s) left in {wd} by a save that was interrupted" in log and leftovers[0] in log

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ._backend import BaseStorageBackend
 from ._errors import (
     BackendRegistrationError,
+    CorruptFileError,
     InvalidURIError,
     ObjectNotFoundError,
     StorageError,
@@ -49,6 +50,7 @@ from ._io import (
     put,
     put_text,
     remove,
+    remove_temp_files,
     rmtree,
 )
 from ._load_dump import dict_from_file, dump, list_from_file, load
@@ -60,12 +62,14 @@ from ._registry import (
     registered_prefixes,
 )
 from ._s3 import S3Backend
+from ._zipcheck import ZipCheck, verify_zip
 from .version import __version__
 
 __all__ = [
     "BackendRegistrationError",
     "BaseFileHandler",
     "BaseStorageBackend",
+    "CorruptFileError",
     "FsspecBackend",
     "HTTPBackend",
     "InvalidURIError",
@@ -81,6 +85,7 @@ __all__ = [
     "UnsupportedFormatError",
     "UnsupportedOperationError",
     "YamlHandler",
+    "ZipCheck",
     "__version__",
     "atomic_write",
     "copy_if_symlink_fails",
@@ -112,5 +117,7 @@ __all__ = [
     "registered_backends",
     "registered_prefixes",
     "remove",
+    "remove_temp_files",
     "rmtree",
+    "verify_zip",
 ]

@@ -24,6 +24,10 @@ class StorageUnavailableError(ConnectionError):
     """A transient storage error persisted after every retry."""
 
 
+class CorruptFileError(ValueError):
+    """A file's content fails its integrity check (e.g. a zip member does not match its CRC-32)."""
+
+
 class InvalidURIError(ValueError):
     """A URI cannot be parsed for the backend it was given to."""
 

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from ._backend import BaseStorageBackend, PathLike
+from ._local import LocalBackend
+from ._local import remove_temp_files as _remove_local_temp_files
 from ._registry import get_file_backend
 
 
@@ -146,3 +148,16 @@ def generate_presigned_url(
 ) -> str:
     """Return a URL that grants temporary access to an object (S3 and signing fsspec stores)."""
     return _backend(url, backend_args).generate_presigned_url(url, client_method, expires_in)
+
+
+def remove_temp_files(directory: PathLike, backend_args: dict[str, Any] | None = None) -> list[str]:
+    """Remove the temporary files interrupted atomic writes left in ``directory``; return their paths.
+
+    On local disk these are mme's own ``.<name>.<12 hex digits>.tmp`` files directly in
+    ``directory``, nothing else; object stores have none (an object appears only complete), so
+    there this does nothing. Call it only where no other process may be writing at the same time.
+    """
+    backend = _backend(directory, backend_args)
+    if not isinstance(backend, LocalBackend):
+        return []
+    return _remove_local_temp_files(backend.map_path(directory))

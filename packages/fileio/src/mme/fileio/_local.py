@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -16,9 +17,57 @@ from ._backend import BaseStorageBackend, PathLike
 logger = logging.getLogger(__name__)
 
 _COPY_BUFSIZE = 8 * 1024 * 1024
+_TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{12}\.tmp")  # what _temp_name makes, and nothing a user names so
+
+
+def _temp_name(basename: str) -> str:
+    """The name of the temporary file an atomic write of ``basename`` fills."""
+    return f".{basename}.{secrets.token_hex(6)}.tmp"
+
+
+def remove_temp_files(directory: PathLike) -> list[str]:
+    """Remove the temporary files that atomic writes left in ``directory`` when their process died.
+
+    Only files named the way :func:`atomic_write` names them (``.<name>.<12 hex digits>.tmp``)
+    directly in ``directory`` are removed; subdirectories and every other file are left alone.
+    Call it only where no other process may be writing at the same time (e.g. a run's own
+    output directory at its start). A missing directory holds nothing.
+
+    Returns:
+        The removed paths, sorted.
+
+    Examples:
+        >>> import tempfile
+        >>> root = tempfile.mkdtemp()
+        >>> atomic_write_bytes(os.path.join(root, "epoch_1.pth"), b"done")
+        >>> for name in (".epoch_2.pth.0123456789ab.tmp", ".notes.tmp", "epoch_2.pth.tmp"):
+        ...     open(os.path.join(root, name), "wb").close()
+        >>> [os.path.basename(p) for p in remove_temp_files(root)]
+        ['.epoch_2.pth.0123456789ab.tmp']
+        >>> sorted(os.listdir(root))
+        ['.notes.tmp', 'epoch_1.pth', 'epoch_2.pth.tmp']
+    """
+    try:
+        with os.scandir(directory) as it:
+            entries = [e for e in it if _TEMP_NAME.fullmatch(e.name) and e.is_file(follow_symlinks=False)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    removed = []
+    for entry in entries:
+        try:
+            os.unlink(entry.path)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:  # e.g. still open by a live process on Windows: leave it
+            logger.debug("cannot remove the temporary file %s: %s", entry.path, exc)
+            continue
+        removed.append(entry.path)
+    return sorted(removed)
 
 
 def _fsync_dir(dirname: str) -> None:
+    if os.name == "nt":  # Windows cannot open (or fsync) a directory; NTFS journals the rename itself
+        return
     try:
         fd = os.open(dirname, os.O_RDONLY)
     except OSError:  # some platforms cannot open a directory
@@ -46,8 +95,10 @@ def atomic_write(path: PathLike, write: Callable[[BinaryIO], object]) -> None:
     path = os.path.abspath(os.fspath(path))
     dirname, basename = os.path.split(path)
     os.makedirs(dirname, exist_ok=True)
-    tmp = os.path.join(dirname, f".{basename}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+    tmp = os.path.join(dirname, _temp_name(basename))
+    # O_BINARY: without it Windows opens the descriptor in text mode and writes b"\n" as b"\r\n"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(tmp, flags, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)

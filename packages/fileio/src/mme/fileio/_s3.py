@@ -13,7 +13,7 @@ from ._backend import BaseStorageBackend
 from ._errors import InvalidURIError, StorageError
 from ._local import atomic_write
 from ._retry import RetryPolicy, client_error_info
-from ._transfer import run_parts
+from ._transfer import PositionalFile, run_parts
 
 logger = logging.getLogger(__name__)
 
@@ -283,22 +283,12 @@ class S3Backend(BaseStorageBackend):
             with open(src, "rb") as f:
                 self._put(f.read(), dst)
             return
-        fd = os.open(src, os.O_RDONLY)
-        try:
-            self._multipart_upload(dst, size, lambda off, n: os.pread(fd, n, off))
-        finally:
-            os.close(fd)
+        with open(src, "rb", buffering=0) as f:
+            self._multipart_upload(dst, size, PositionalFile(f, src).read)
 
     def _copyfile_to_local(self, src: str, dst: str) -> None:
         def write(f) -> None:
-            fd = f.fileno()
-
-            def sink(offset: int, data: bytes) -> None:
-                view = memoryview(data)
-                while view:
-                    view = view[os.pwrite(fd, view, offset + len(data) - len(view)) :]
-
-            self._download(src, sink)
+            self._download(src, PositionalFile(f, dst).write)
 
         atomic_write(dst, write)
 

@@ -8,6 +8,7 @@ from ._base_dataset import BaseDataset, force_full_init
 from ._compose import Compose
 from ._dataset_wrappers import ClassBalancedDataset, ConcatDataset, RepeatDataset
 from ._errors import DatasetKeyError, DatasetTypeError, DatasetValueError, FetchError
+from ._fetch import name_fetch_errors
 from ._sampler import DefaultSampler, InfiniteSampler
 from ._utils import default_collate, pseudo_collate, worker_init_fn
 
@@ -26,6 +27,7 @@ __all__ = [
     "__version__",
     "default_collate",
     "force_full_init",
+    "name_fetch_errors",
     "pseudo_collate",
     "worker_init_fn",
 ]

@@ -19,4 +19,6 @@ class DatasetKeyError(DatasetValueError, KeyError):
 
 
 class FetchError(RuntimeError):
-    """The pipeline kept returning None for a sample (after ``max_refetch`` retries)."""
+    """A sample could not be fetched: the pipeline kept returning None for it (after
+    ``max_refetch`` retries), or the dataset raised while a DataLoader fetched it (see
+    ``name_fetch_errors``)."""

@@ -57,11 +57,17 @@ class CheckpointHook(Hook):
         published_keys: After training, publish the last and best checkpoints with only these
             keys (e.g. ``['meta', 'state_dict']``) as ``<name>-<sha256[:8]>.pth`` next to them.
         save_begin: First epoch/iteration eligible for interval saving.
+        **kwargs: More arguments of ``runner.save_checkpoint`` (e.g. ``meta``), passed on at
+            every interval save.
     """
 
     priority = "VERY_LOW"
     default_greater_keys = ("acc", "top", "AR@", "auc", "precision", "mAP", "mDice", "mIoU", "mAcc", "aAcc")
     default_less_keys = ("loss",)
+    #: Where ``**kwargs`` go, for the Runner's check of the config when it is built: its
+    #: ``save_checkpoint``, which this hook calls with the named arguments set itself.
+    forwards_kwargs_to = ("runner.save_checkpoint",
+                          ("out_dir", "filename", "save_optimizer", "save_param_scheduler", "by_epoch", "backend_args"))
 
     def __init__(self, interval: int = -1, by_epoch: bool = True, save_optimizer: bool = True,
                  save_param_scheduler: bool = True, out_dir: str | None = None, max_keep_ckpts: int = -1,
@@ -121,7 +127,11 @@ class CheckpointHook(Hook):
 
     # -- set-up ------------------------------------------------------------------------------
     def before_train(self, runner: Any) -> None:
-        """Resolve the output directory, the filename template and the saved bookkeeping."""
+        """Resolve the output directory, the filename template and the saved bookkeeping.
+
+        Also removes the temporary files an earlier run of this work directory left when it was
+        killed while saving (mme's own ``.<name>.<hex>.tmp`` files, nothing else), and logs them.
+        """
         loop = built_train_loop(runner)
         if self.by_epoch and loop is not None and not getattr(loop, "by_epoch", True):
             if self.interval > 0:
@@ -136,9 +146,22 @@ class CheckpointHook(Hook):
             self.out_dir = fileio.join_path(self.out_dir, osp.basename(runner.work_dir.rstrip("/")),
                                             backend_args=self.backend_args)
         self._out_dir_resolved = True
+        self._remove_temp_files(runner)
         if self.filename_tmpl is None:
             self.filename_tmpl = "epoch_{}.pth" if self.by_epoch else "iter_{}.pth"
         self.keep_ckpt_ids = list(runner.message_hub.get_info("keep_ckpt_ids", []) or [])
+
+    def _remove_temp_files(self, runner: Any) -> None:
+        if not is_main_process():  # only the main process writes checkpoints and last_checkpoint
+            return
+        dirs = {str(self.out_dir): self.backend_args}
+        dirs.setdefault(runner.work_dir, None)  # last_checkpoint lives there
+        for directory, args in dirs.items():
+            removed = fileio.remove_temp_files(directory, backend_args=args)
+            if removed:
+                runner.logger.warning(
+                    f"Removed {len(removed)} temporary file(s) left in {directory} by a save that was interrupted "
+                    f"(the process was killed while writing): {', '.join(osp.basename(p) for p in removed)}")
 
     def _rule_for(self, key: str, rule: str | None) -> str:
         if rule is not None:

@@ -15,6 +15,7 @@ from ._constructor import DefaultOptimWrapperConstructor, build_optim_wrapper
 from ._cyclic import CosineRestartParamScheduler, OneCycleParamScheduler
 from ._errors import (
     MissingInitialValueError,
+    NonFiniteGradError,
     OptimConfigError,
     OptimTypeError,
     SchedulerConfigError,
@@ -84,6 +85,7 @@ __all__ = [
     "MultiStepLR",
     "MultiStepMomentum",
     "MultiStepParamScheduler",
+    "NonFiniteGradError",
     "OneCycleLR",
     "OneCycleParamScheduler",
     "OptimConfigError",

@@ -23,6 +23,7 @@ class AmpOptimWrapper(OptimWrapper):
     ``optim_context(model)`` runs the forward under ``torch.autocast`` on the model's device,
     ``backward`` scales the loss with a ``torch.amp.GradScaler``, and ``step`` unscales the
     gradients (before clipping), skips the step on inf/NaN gradients and updates the scale.
+    That scaler is the non-finite gradient check here: ``nonfinite_grad`` is not applied on top.
 
     Args:
         loss_scale: ``'dynamic'`` for a dynamic scale, a float for a static scale, or a dict of

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["MissingInitialValueError", "OptimConfigError", "OptimTypeError", "SchedulerConfigError"]
+__all__ = [
+    "MissingInitialValueError",
+    "NonFiniteGradError",
+    "OptimConfigError",
+    "OptimTypeError",
+    "SchedulerConfigError",
+]
 
 
 class OptimConfigError(ValueError):
@@ -15,6 +21,10 @@ class OptimTypeError(TypeError):
 
 class SchedulerConfigError(ValueError):
     """A parameter scheduler argument is invalid (for example ``end <= begin``)."""
+
+
+class NonFiniteGradError(FloatingPointError):
+    """Gradients hold NaN or Inf when the optimizer is about to step (see ``OptimWrapper``'s ``nonfinite_grad``)."""
 
 
 class MissingInitialValueError(KeyError):

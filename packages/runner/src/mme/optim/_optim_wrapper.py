@@ -12,7 +12,8 @@ import torch
 from torch import nn
 from torch.nn.utils import clip_grad_norm_, clip_grad_value_
 
-from ._errors import OptimConfigError, OptimTypeError
+from ._errors import NonFiniteGradError, OptimConfigError, OptimTypeError
+from ._nonfinite import NONFINITE_MODES, has_nonfinite, nonfinite_params
 
 __all__ = ["OptimWrapper"]
 
@@ -29,12 +30,23 @@ class OptimWrapper:
     ``accumulative_counts`` calls (and on the last iteration), clips the gradients, steps the
     optimizer and zeroes the gradients.
 
+    Before each step the gradients are checked for NaN/Inf (one fused kernel and one host sync
+    per step): a finite loss can still give non-finite gradients, and one such step writes NaN
+    into every weight it touches.
+
     Args:
         optimizer: The torch optimizer to wrap.
         accumulative_counts: Number of iterations whose gradients are summed before one step.
         clip_grad: ``None`` for no clipping, or a dict: ``type='norm'`` (default) with the
             arguments of ``torch.nn.utils.clip_grad_norm_`` (``max_norm``, ``norm_type``, ...),
             or ``type='value'`` with those of ``clip_grad_value_`` (``clip_value``).
+        nonfinite_grad: What a NaN/Inf gradient does at a step: ``'raise'`` (default) raises
+            :class:`NonFiniteGradError` naming the iteration and the parameters, before the
+            optimizer touches the weights; ``'skip'`` skips that update (zeroes the gradients,
+            logs a warning with the iteration to the run's log, the current ``MMLogger``, or
+            else to this module's logger, and counts it in :attr:`skipped_steps`);
+            ``'off'`` does not check. ``AmpOptimWrapper`` leaves the check to its gradient
+            scaler, which skips such steps and lowers the loss scale.
 
     Examples:
         >>> model = torch.nn.Linear(2, 1)
@@ -49,6 +61,7 @@ class OptimWrapper:
         optimizer: torch.optim.Optimizer,
         accumulative_counts: int = 1,
         clip_grad: dict[str, Any] | None = None,
+        nonfinite_grad: str = "raise",
     ) -> None:
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise OptimTypeError(
@@ -58,6 +71,10 @@ class OptimWrapper:
             raise OptimConfigError(f"accumulative_counts must be a positive int, but got {accumulative_counts!r}")
         self.optimizer = optimizer
         self.loss_check: Callable[[torch.Tensor], bool] | None = None
+        self.nonfinite_grad = nonfinite_grad
+        self.skipped_steps = 0
+        self._param_names: list[str] | None = None  # in optimizer order, from initialize_count_status
+        self._check_buffers: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
         self._accumulative_counts = accumulative_counts
         self._inner_count = 0
         self._max_counts = -1
@@ -114,10 +131,46 @@ class OptimWrapper:
         self.optimizer.zero_grad(**kwargs)
 
     def step(self, **kwargs: Any) -> None:
-        """Clip the gradients (if configured) and step the wrapped optimizer."""
+        """Check the gradients (see ``nonfinite_grad``), clip them (if configured) and step the optimizer."""
+        if self._nonfinite_grad != "off" and self._grads_nonfinite():
+            return
         if self._clip_grad_fn is not None:
             self._clip_grad_fn()
         self.optimizer.step(**kwargs)
+
+    # ------------------------------------------------------------------ non-finite gradients
+    @property
+    def nonfinite_grad(self) -> str:
+        """What a NaN/Inf gradient does at a step: ``'raise'``, ``'skip'`` or ``'off'``."""
+        return self._nonfinite_grad
+
+    @nonfinite_grad.setter
+    def nonfinite_grad(self, mode: str) -> None:
+        if mode not in NONFINITE_MODES:
+            raise OptimConfigError(f"nonfinite_grad must be one of {', '.join(map(repr, NONFINITE_MODES))}, "
+                                   f"but got {mode!r}")
+        self._nonfinite_grad = mode
+
+    def _grads_nonfinite(self) -> bool:
+        """Whether the step must not happen: raises in ``'raise'`` mode, zeroes the gradients in ``'skip'``."""
+        params = [p for g in self.optimizer.param_groups for p in g["params"]]
+        grads = [p.grad for p in params if p.grad is not None]
+        if not grads or not has_nonfinite(grads, self._check_buffers):
+            return False
+        names, count = nonfinite_params(params, self._param_names)
+        more = f" and {count - len(names)} more" if count > len(names) else ""
+        message = (f"non-finite (NaN/Inf) gradients at iteration {self._inner_count} in {count} of {len(grads)} "
+                   f"parameters: {', '.join(names)}{more}")
+        if self._nonfinite_grad == "raise":
+            raise NonFiniteGradError(
+                f"{message}; the weights were not updated. Set nonfinite_grad='skip' in the optim_wrapper "
+                f"config to skip such updates")
+        self.skipped_steps += 1
+        self.optimizer.zero_grad()
+        text = f"{message}; skipping this update ({self.skipped_steps} skipped so far)"
+        run_logger = _current_run_logger()
+        (run_logger or logger).warning(text)  # the run's log when there is one
+        return True
 
     # ------------------------------------------------------------------ accumulation
     def scale_loss(self, loss: torch.Tensor) -> torch.Tensor:
@@ -144,6 +197,7 @@ class OptimWrapper:
         """
         self._inner_count = init_counts
         self._max_counts = max_counts
+        self._param_names = _names_in_optimizer_order(self.optimizer, model)  # for non-finite gradient errors
         if init_counts % self._accumulative_counts != 0:
             logger.warning(
                 "resumed iteration %s is not divisible by accumulative_counts=%s; the first update "
@@ -236,8 +290,29 @@ class OptimWrapper:
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(accumulative_counts={self._accumulative_counts}, "
-            f"clip_grad={self.clip_grad_kwargs or None},\noptimizer={self.optimizer!r})"
+            f"clip_grad={self.clip_grad_kwargs or None}, nonfinite_grad={self._nonfinite_grad!r},\n"
+            f"optimizer={self.optimizer!r})"
         )
+
+
+def _names_in_optimizer_order(optimizer: torch.optim.Optimizer, model: nn.Module) -> list[str]:
+    """The model's name of each parameter of ``optimizer``, in its order ('' for one the model lacks)."""
+    inner = getattr(model, "module", None)
+    model = inner if isinstance(inner, nn.Module) else model
+    names = {id(p): name for name, p in model.named_parameters(remove_duplicate=False)}
+    return [names.get(id(p), "") for g in optimizer.param_groups for p in g["params"]]
+
+
+def _current_run_logger() -> Any:
+    """The current ``mme.logging.MMLogger`` (the run's log), or None when none exists yet."""
+    try:
+        from mme.logging import MMLogger
+    except ImportError:
+        return None
+    try:  # ManagerMixin's lookup, which (unlike MMLogger's) does not create a default logger
+        return super(MMLogger, MMLogger).get_current_instance()
+    except RuntimeError:
+        return None
 
 
 def _current_message_hub() -> Any:

@@ -11,11 +11,22 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 from torch.utils.data import DataLoader
 
+from mme.dataset import name_fetch_errors
 from mme.dataset import worker_init_fn as default_worker_init_fn
 from mme.dist import get_rank
 from mme.evaluator import Evaluator
 from mme.optim import OptimWrapper, OptimWrapperDict, build_optim_wrapper
-from mme.registry import DATA_SAMPLERS, DATASETS, EVALUATOR, FUNCTIONS, LOG_PROCESSORS, LOOPS, MODELS, PARAM_SCHEDULERS
+from mme.registry import (
+    DATA_SAMPLERS,
+    DATASETS,
+    EVALUATOR,
+    FUNCTIONS,
+    LOG_PROCESSORS,
+    LOOPS,
+    MODELS,
+    PARAM_SCHEDULERS,
+    build_path,
+)
 
 from ._base_loop import BaseLoop
 from ._errors import RunnerConfigError
@@ -50,7 +61,9 @@ class BuildMixin:
         """Build a ``DataLoader`` from a config with ``dataset``, ``sampler`` and DataLoader arguments.
 
         ``collate_fn`` defaults to ``pseudo_collate``; the sampler gets ``seed`` (unless
-        ``diff_rank_seed``); workers are seeded through ``mme.dataset.worker_init_fn``.
+        ``diff_rank_seed``); workers are seeded through ``mme.dataset.worker_init_fn``. An
+        exception while fetching a sample names the dataset and the index
+        (``mme.dataset.name_fetch_errors``).
         """
         if isinstance(dataloader, DataLoader):
             return dataloader
@@ -66,6 +79,7 @@ class BuildMixin:
                 dataset.full_init()
         else:
             dataset = dataset_cfg
+        name_fetch_errors(dataset)
         if "sampler" not in cfg:
             raise RunnerConfigError(
                 "dataloader config needs a 'sampler', e.g. sampler=dict(type='DefaultSampler', shuffle=True)")
@@ -124,11 +138,13 @@ class BuildMixin:
         if isinstance(optim_wrapper, torch.optim.Optimizer):
             return OptimWrapper(optim_wrapper)
         if isinstance(optim_wrapper, dict):
-            return build_optim_wrapper(self.model, copy.deepcopy(optim_wrapper))
+            with build_path("optim_wrapper", cfg=optim_wrapper):  # build errors name the key
+                return build_optim_wrapper(self.model, copy.deepcopy(optim_wrapper))
         raise RunnerConfigError(f"optim_wrapper must be an OptimWrapper or a dict, got {type(optim_wrapper).__name__}")
 
-    def _build_schedulers(self, scheduler: Any, optim_wrapper: Any) -> list:
-        items = scheduler if isinstance(scheduler, Sequence) and not isinstance(scheduler, (str, dict)) else [scheduler]
+    def _build_schedulers(self, scheduler: Any, optim_wrapper: Any, key: str = "param_scheduler") -> list:
+        one = not (isinstance(scheduler, Sequence) and not isinstance(scheduler, (str, dict)))
+        items = [scheduler] if one else scheduler
         built = []
         for i, item in enumerate(items):
             if not isinstance(item, dict):
@@ -142,14 +158,16 @@ class BuildMixin:
             default_args: dict[str, Any] = dict(optimizer=optim_wrapper)
             if cfg.get("convert_to_iter_based", False):
                 default_args["epoch_length"] = len(self.train_dataloader)
-            built.append(PARAM_SCHEDULERS.build(cfg, default_args=default_args))
+            with build_path(key if one else f"{key}.{i}"):
+                built.append(PARAM_SCHEDULERS.build(cfg, default_args=default_args))
         return built
 
     def build_param_scheduler(self, scheduler: Any) -> list | dict:
         """Build the parameter schedulers (a list, or a dict of lists for several optimizers)."""
         if isinstance(self.optim_wrapper, OptimWrapperDict):
             if isinstance(scheduler, dict) and "type" not in scheduler:
-                return {name: self._build_schedulers(scheduler[name], self.optim_wrapper[name])
+                return {name: self._build_schedulers(scheduler[name], self.optim_wrapper[name],
+                                                     f"param_scheduler.{name}")
                         for name in scheduler}
             return {name: self._build_schedulers(scheduler, wrapper)
                     for name, wrapper in self.optim_wrapper.items()}
@@ -185,11 +203,12 @@ class BuildMixin:
         if isinstance(loop, BaseLoop):
             return loop
         cfg = copy.deepcopy(dict(loop))
-        if "type" in cfg:
-            return LOOPS.build(cfg, default_args=dict(runner=self, dataloader=self._train_dataloader))
-        by_epoch = cfg.pop("by_epoch", "max_iters" not in cfg)
-        cls = EpochBasedTrainLoop if by_epoch else IterBasedTrainLoop
-        return _call("train_cfg", cls, runner=self, dataloader=self._train_dataloader, **cfg)
+        with build_path(cfg={"train_cfg": loop, "train_dataloader": self._train_dataloader}):  # errors name keys
+            if "type" in cfg:
+                return LOOPS.build(cfg, default_args=dict(runner=self, dataloader=self._train_dataloader))
+            by_epoch = cfg.pop("by_epoch", "max_iters" not in cfg)
+            cls = EpochBasedTrainLoop if by_epoch else IterBasedTrainLoop
+            return _call("train_cfg", cls, runner=self, dataloader=self._train_dataloader, **cfg)
 
     def _build_eval_loop(self, loop: BaseLoop | dict, mode: str) -> BaseLoop:
         if isinstance(loop, BaseLoop):
@@ -197,10 +216,12 @@ class BuildMixin:
         cfg = copy.deepcopy(dict(loop))
         dataloader = getattr(self, f"_{mode}_dataloader")
         evaluator = getattr(self, f"_{mode}_evaluator")
-        if "type" in cfg:
-            return LOOPS.build(cfg, default_args=dict(runner=self, dataloader=dataloader, evaluator=evaluator))
-        cls = ValLoop if mode == "val" else TestLoop
-        return _call(f"{mode}_cfg", cls, runner=self, dataloader=dataloader, evaluator=evaluator, **cfg)
+        holding = {f"{mode}_cfg": loop, f"{mode}_dataloader": dataloader, f"{mode}_evaluator": evaluator}
+        with build_path(cfg=holding):  # build errors name the config key
+            if "type" in cfg:
+                return LOOPS.build(cfg, default_args=dict(runner=self, dataloader=dataloader, evaluator=evaluator))
+            cls = ValLoop if mode == "val" else TestLoop
+            return _call(f"{mode}_cfg", cls, runner=self, dataloader=dataloader, evaluator=evaluator, **cfg)
 
     def build_val_loop(self, loop: BaseLoop | dict) -> BaseLoop:
         """Build the validation loop from ``val_cfg``."""

@@ -150,7 +150,13 @@ def is_complete_checkpoint(filename: str, backend_args: dict | None = None) -> b
 
 def _load_checkpoint(filename: str, map_location: Any = None, weights_only: bool = True,
                      backend_args: dict | None = None) -> dict:
-    """Read a checkpoint file into a dict, refusing incomplete files and (by default) unsafe pickles."""
+    """Read a checkpoint file into a dict, refusing incomplete or corrupt files and (by default) unsafe pickles.
+
+    Each member of a zip-format checkpoint is checked against its CRC-32 (``mme.fileio.ZipCheck``,
+    on other threads while torch reads the file; a remote file is checked in the local copy it
+    is loaded from). Checkpoints without checksums (torch's legacy non-zip format, or saved
+    after ``torch.serialization.set_crc32_options(False)``) load unchecked.
+    """
     if not fileio.exists(filename, backend_args=backend_args):
         raise CheckpointError(f"checkpoint {filename} does not exist")
     with fileio.get_local_path(filename, backend_args=backend_args) as local:
@@ -160,7 +166,20 @@ def _load_checkpoint(filename: str, map_location: Any = None, weights_only: bool
                 f"checkpoint {filename} is truncated or corrupt (not a complete torch checkpoint); "
                 f"it was probably written by a process that was killed")
         try:
-            checkpoint = torch.load(local, map_location=map_location, weights_only=weights_only)
+            with fileio.ZipCheck(local, name=filename) as crc_check:
+                try:
+                    checkpoint = torch.load(local, map_location=map_location, weights_only=weights_only)
+                except Exception:
+                    crc_check.wait()  # damaged bytes explain a failed load best
+                    raise
+                if not crc_check.wait():
+                    logger.debug("checkpoint %s has no checksums (torch's legacy non-zip format, or saved after "
+                                 "torch.serialization.set_crc32_options(False)): loaded without a checksum check",
+                                 filename)
+        except fileio.CorruptFileError as e:
+            raise IncompleteCheckpointError(
+                f"checkpoint {e}; it was damaged after it was written (disk, copy or transfer): use another "
+                f"copy or an earlier checkpoint") from e
         except pickle.UnpicklingError as e:
             if weights_only:
                 lines = [ln.strip() for ln in str(e).splitlines() if "WeightsUnpickler error" in ln]
@@ -243,22 +262,36 @@ def _step_of(path: str) -> int:
     return int(match.group(1)) if match else -1
 
 
-def find_latest_checkpoint(work_dir: str, backend_args: dict | None = None) -> str | None:
-    """Path of the newest complete checkpoint of a run, or ``None``.
+def find_latest_checkpoint(work_dir: str, backend_args: dict | None = None, logger: Any = None) -> str | None:
+    """Path of the newest complete checkpoint of a run, or ``None`` when the run has none yet.
 
-    The ``last_checkpoint`` file in ``work_dir`` names it. If that file is missing or points at
-    an incomplete file, the ``epoch_N.pth``/``iter_N.pth`` files next to the pointed file and in
-    ``work_dir`` are tried from the highest ``N`` down; an incomplete file is never returned.
+    The ``last_checkpoint`` file in ``work_dir`` names it. Without that file, the
+    ``epoch_N.pth``/``iter_N.pth`` files in ``work_dir`` are tried from the highest ``N`` down.
+    When the file names a checkpoint that is missing or incomplete, the same search runs next
+    to the named file and in ``work_dir``, and falling back to what it finds is logged as a
+    warning; if it finds nothing, that is an error rather than ``None`` (which would start the
+    run over). An incomplete file is never returned.
+
+    Args:
+        work_dir: The run's work directory (holding ``last_checkpoint``).
+        backend_args: Arguments of the file backend the checkpoints are on.
+        logger: Where to log the fallback warnings (e.g. the Runner's logger, which writes the
+            run's log file); this module's logger by default.
+
+    Raises:
+        CheckpointError: ``last_checkpoint`` names a missing or incomplete checkpoint and no
+            other complete one exists. The message names both files.
     """
+    log = logger if logger is not None else globals()["logger"]
     pointer = osp.join(work_dir, "last_checkpoint")
     dirs = [work_dir]
+    target = ""
     if osp.exists(pointer):
         with open(pointer, encoding="utf-8") as f:
             target = f.read().strip()
         if target:
             if is_complete_checkpoint(target, backend_args):
                 return target
-            logger.warning("last_checkpoint points at %s, which is missing or incomplete; searching", target)
             parent = target.rsplit("/", 1)[0] if "/" in target else work_dir
             dirs.insert(0, parent)
     candidates: list[str] = []
@@ -268,8 +301,26 @@ def find_latest_checkpoint(work_dir: str, backend_args: dict | None = None) -> s
         except (OSError, ValueError, KeyError):
             continue
         candidates += [fileio.join_path(directory, n, backend_args=backend_args) for n in names if _CKPT_NAME.match(n)]
+    found = None
     for path in sorted(set(candidates), key=_step_of, reverse=True):
         if is_complete_checkpoint(path, backend_args):
-            return path
-        logger.warning("skipping incomplete checkpoint %s", path)
-    return None
+            found = path
+            break
+        log.warning("skipping incomplete checkpoint %s", path)
+    if target and found is None:
+        raise CheckpointError(
+            f"{pointer} names the checkpoint {target}, which {_why_unusable(target, backend_args)}, and no other "
+            f"complete checkpoint was found in {' or '.join(dict.fromkeys(dirs))}; restore that file, or delete "
+            f"{pointer} to start the run from scratch")
+    if target:
+        log.warning("%s names the checkpoint %s, which %s; falling back to %s, the newest complete checkpoint "
+                    "found", pointer, target, _why_unusable(target, backend_args), found)
+    return found
+
+
+def _why_unusable(path: str, backend_args: dict | None) -> str:
+    try:
+        exists = fileio.exists(path, backend_args=backend_args)
+    except (OSError, ValueError, KeyError):
+        exists = False
+    return "is incomplete (truncated or corrupt)" if exists else "does not exist"

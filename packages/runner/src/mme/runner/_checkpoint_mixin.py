@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -11,14 +13,60 @@ import torch
 import mme.fileio as fileio
 from mme.device import get_device
 from mme.dist import is_main_process
+from mme.hooks import CheckpointHook
 from mme.model import is_model_wrapper
+from mme.registry import HOOKS
 
 from ._checkpoint import _load_checkpoint, find_latest_checkpoint, load_state_dict, save_checkpoint, weights_to_cpu
 from ._errors import CheckpointError
 from ._randomness import get_rng_state, set_rng_state
 from .version import __version__
 
-__all__ = ["CheckpointMixin"]
+__all__ = ["CheckpointMixin", "DeferredLog", "checkpoint_backend_args"]
+
+
+class DeferredLog:
+    """Holds log records until the Runner's logger exists, then passes them on (``replay``)."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[int, str]] = []
+
+    def info(self, msg: str, *args: Any) -> None:
+        """Keep an INFO record."""
+        self.records.append((logging.INFO, msg % args if args else msg))
+
+    def warning(self, msg: str, *args: Any) -> None:
+        """Keep a WARNING record."""
+        self.records.append((logging.WARNING, msg % args if args else msg))
+
+    def replay(self, logger: logging.Logger) -> None:
+        """Log the kept records through ``logger``."""
+        for level, msg in self.records:
+            logger.log(level, msg)
+        self.records.clear()
+
+
+def checkpoint_backend_args(default_hooks: Mapping[str, Any], custom_hooks: Any) -> dict | None:
+    """The ``backend_args`` of the CheckpointHook among the (merged) default and the custom hooks.
+
+    Read from the configs, so that checkpoints can be found before the hooks are built.
+    """
+    for hook in [*default_hooks.values(), *(custom_hooks or ())]:
+        if isinstance(hook, Mapping):
+            hook_type = hook.get("type")
+            if isinstance(hook_type, str):
+                with HOOKS.switch_scope_and_registry(hook.get("_scope_")) as registry:
+                    hook_type = registry.get(hook_type, None)
+            if not (isinstance(hook_type, type) and issubclass(hook_type, CheckpointHook)):
+                continue
+            args = hook.get("backend_args") or hook.get("file_client_args")
+        elif isinstance(hook, CheckpointHook):
+            args = hook.backend_args
+        else:
+            continue
+        if args:
+            return dict(args)
+    return None
 
 
 def _schedulers_state(schedulers: Any) -> Any:
@@ -181,21 +229,76 @@ class CheckpointMixin:
                 return args
         return None
 
+    def find_resume_checkpoint(self, backend_args: dict | None = None, logger: Any = None) -> str | None:
+        """The checkpoint ``resume`` continues from (or ``load_from`` with ``resume``), or ``None``.
+
+        ``resume=True`` without ``load_from`` takes the latest complete checkpoint of the work
+        directory (:func:`find_latest_checkpoint`): none in an empty work directory (the run
+        starts fresh), and an error when ``last_checkpoint`` names a checkpoint that is gone and
+        nothing else can stand in. A path given to ``resume`` or ``load_from`` must exist.
+
+        Raises:
+            CheckpointError: The checkpoint to resume from is missing.
+        """
+        log = logger if logger is not None else self.logger
+        if isinstance(self._resume, str):
+            path, what = self._resume, "resume"
+        elif self._resume and self._load_from is None:
+            latest = find_latest_checkpoint(self.work_dir, backend_args=backend_args, logger=log)
+            if latest is None:
+                log.info("resume=True but %s has no checkpoint yet; training from scratch", self.work_dir)
+            else:
+                log.info("resume=True: the latest checkpoint of %s is %s", self.work_dir, latest)
+            return latest
+        elif self._resume:
+            path, what = self._load_from, "load_from (with resume=True)"
+        else:
+            return None
+        if not fileio.exists(path, backend_args=backend_args):
+            raise CheckpointError(f"{what} names the checkpoint {path}, which does not exist")
+        return path
+
+    def _completed_run_message(self, checkpoint: str, backend_args: dict | None = None) -> str | None:
+        """What to say when ``checkpoint`` already holds the whole training; ``None`` if training remains."""
+        loop = self._train_loop
+        if isinstance(loop, Mapping):
+            by_epoch = loop.get("by_epoch", "max_iters" not in loop)
+            if "type" in loop:
+                by_epoch = "max_epochs" in loop
+            key = "max_epochs" if by_epoch else "max_iters"
+            limit = loop.get(key)
+        elif loop is not None:
+            by_epoch = bool(getattr(loop, "by_epoch", True))
+            key = "max_epochs" if by_epoch else "max_iters"
+            limit = getattr(loop, key, None)
+        else:
+            return None
+        if not isinstance(limit, int):
+            return None
+        meta = _read_meta(checkpoint, backend_args, self._weights_only)
+        unit = "epoch" if by_epoch else "iter"
+        done = meta.get(unit)
+        if not isinstance(done, int) or done < limit:
+            return None
+        return (f"Nothing to do: the checkpoint {checkpoint} is at {unit} {done} and train_cfg.{key} is {limit}, "
+                f"so this run's training is complete (raise {key} to train further)")
+
+    def load_completed_run(self, filename: str) -> dict:
+        """Take the final state of a finished training from its last checkpoint: weights and message hub.
+
+        What ``train`` does when resuming a run that has nothing left to train: the model ends as
+        the training left it, without building the data, the optimizer or a loop.
+        """
+        checkpoint = self.load_checkpoint(filename)
+        if "message_hub" in checkpoint:
+            self.message_hub.load_state_dict(checkpoint["message_hub"])
+        return checkpoint
+
     def load_or_resume(self) -> None:
         """Resume (``resume=True`` or a path) or load ``load_from``, once."""
         if self._has_loaded:
             return
-        resume_from = None
-        if isinstance(self._resume, str):
-            resume_from = self._resume
-        elif self._resume and self._load_from is None:
-            resume_from = find_latest_checkpoint(self.work_dir, backend_args=self._checkpoint_backend_args())
-            if resume_from is None:
-                self.logger.info(f"resume=True but {self.work_dir} has no checkpoint yet; training from scratch")
-            else:
-                self.logger.info(f"Auto resumed from the latest checkpoint {resume_from}.")
-        elif self._resume:
-            resume_from = self._load_from
+        resume_from = self._resume_from
         training = self._built(self._train_loop) is not None
         if resume_from is not None and training:
             self.resume(resume_from)
@@ -203,3 +306,14 @@ class CheckpointMixin:
             self.load_checkpoint(resume_from)
         elif self._load_from is not None:
             self.load_checkpoint(self._load_from)
+
+
+def _read_meta(filename: str, backend_args: dict | None, weights_only: bool) -> dict:
+    """The ``meta`` of a checkpoint, read without loading its tensors into memory (memory-mapped)."""
+    with fileio.get_local_path(filename, backend_args=backend_args) as local:
+        try:
+            checkpoint = torch.load(str(local), map_location="cpu", weights_only=weights_only, mmap=True)
+        except Exception:  # noqa: BLE001 - legacy (non-zip) file, or a bad one: the full loader says which
+            checkpoint = _load_checkpoint(str(local), map_location="cpu", weights_only=weights_only)
+    meta = checkpoint.get("meta") if isinstance(checkpoint, dict) else None
+    return meta if isinstance(meta, dict) else {}

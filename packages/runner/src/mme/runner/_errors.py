@@ -13,7 +13,18 @@ __all__ = [
 
 
 class RunnerConfigError(ValueError):
-    """The Runner was given an inconsistent or invalid configuration."""
+    """The Runner was given an inconsistent or invalid configuration.
+
+    Args:
+        message: What is wrong.
+        problems: When the Runner checked its whole configuration, each problem found as a
+            ``(key path, description)`` pair, e.g. ``('default_hooks.checkpoint', "CheckpointHook
+            does not take 'intreval'; did you mean 'interval'?")``. The message lists them all.
+    """
+
+    def __init__(self, message: str, problems: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.problems: tuple[tuple[str, str], ...] = tuple(problems)
 
 
 class RunnerStateError(RuntimeError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 import itertools
@@ -11,7 +12,7 @@ import os
 import os.path as osp
 import platform
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -21,19 +22,20 @@ from torch.utils.data import DataLoader
 
 from mme.config import Config
 from mme.device import get_device
-from mme.dist import broadcast, broadcast_object_list, get_dist_info, init_dist, is_distributed
+from mme.dist import broadcast, broadcast_object_list, destroy_dist, get_dist_info, init_dist, is_distributed
 from mme.hooks import HOOK_STAGES, Hook, get_priority
 from mme.logging import MessageHub, MMLogger
 from mme.model import MMDistributedDataParallel, convert_sync_batchnorm, is_model_wrapper
-from mme.registry import HOOKS, MODEL_WRAPPERS, RUNNERS, VISUALIZERS, DefaultScope
+from mme.registry import HOOKS, MODEL_WRAPPERS, RUNNERS, VISUALIZERS, DefaultScope, build_path
 from mme.utils import import_modules_from_strings, mkdir_or_exist
 
-from ._base_loop import BaseLoop
 from ._build_mixin import BuildMixin
-from ._checkpoint_mixin import CheckpointMixin
+from ._checkpoint_mixin import CheckpointMixin, DeferredLog, checkpoint_backend_args
 from ._properties import PropertiesMixin
 from ._errors import RunnerConfigError, RunnerStateError
 from ._randomness import set_random_seed
+from ._run_end import eval_summary, notify_failure, train_summary
+from ._validate import check_runner_config
 
 __all__ = ["Runner"]
 
@@ -48,6 +50,8 @@ _DEFAULT_HOOKS: dict[str, dict[str, Any]] = {
     "param_scheduler": dict(type="ParamSchedulerHook"),
     "checkpoint": dict(type="CheckpointHook", interval=1),
 }
+#: Top-level config keys a Runner reads besides its ``__init__`` arguments.
+_CFG_ONLY_KEYS = ("custom_imports", "find_unused_parameters", "model_wrapper_cfg", "runner_type", "sync_bn")
 _NAME_COUNTER = itertools.count(1)
 _USED_NAMES: set[str] = set()
 _USED_LOG_DIRS: set[str] = set()
@@ -62,19 +66,9 @@ def _check_group(names: Sequence[str], values: Sequence[Any]) -> None:
             f"but not {', '.join(missing)}")
 
 
-def _check_train_cfg(train_cfg: Any) -> None:
-    if train_cfg is None or isinstance(train_cfg, BaseLoop):
-        return
-    if not isinstance(train_cfg, dict):
-        raise RunnerConfigError(f"train_cfg must be a dict or a loop, got {type(train_cfg).__name__}")
-    if "type" in train_cfg and "by_epoch" in train_cfg:
-        raise RunnerConfigError("train_cfg takes either 'type' or 'by_epoch', not both")
-    if "type" in train_cfg:
-        return
-    by_epoch = train_cfg.get("by_epoch", "max_iters" not in train_cfg)
-    needed = "max_epochs" if by_epoch else "max_iters"
-    if needed not in train_cfg:
-        raise RunnerConfigError(f"train_cfg with by_epoch={by_epoch} needs {needed!r}, got keys {sorted(train_cfg)}")
+def _named(key: str, err: BaseException) -> str:
+    """The message of ``err`` led by ``key``, unless a registry build error already names its key."""
+    return str(err) if getattr(err, "key_path", None) else f"{key}: {err}"
 
 
 class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
@@ -84,6 +78,12 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
     needs ``train_dataloader``, ``train_cfg`` and ``optim_wrapper`` together; validation
     ``val_dataloader``, ``val_cfg`` and ``val_evaluator``; testing ``test_dataloader``,
     ``test_cfg`` and ``test_evaluator``. A partial group is an error at construction.
+
+    Construction checks the whole configuration before building anything: every component
+    config's ``type`` must resolve in its registry and its keys must be arguments of that class
+    (a close match is suggested); all problems are raised at once as a
+    :class:`RunnerConfigError` naming each key path. The dataloaders, loops, optimizer and
+    schedulers themselves are still built lazily, when ``train``/``val``/``test`` needs them.
 
     Args:
         model: An ``nn.Module`` (usually a ``BaseModel``) or its ``MODELS`` config.
@@ -103,7 +103,9 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
         data_preprocessor: Default ``data_preprocessor`` of a model config.
         load_from: Checkpoint whose weights are loaded before running.
         resume: ``True`` resumes from the latest checkpoint in ``work_dir`` (or from
-            ``load_from`` if given); a path resumes from that checkpoint.
+            ``load_from`` if given); a path resumes from that checkpoint. The checkpoint is
+            found at construction: a missing one is an error, and one that already holds the
+            whole training makes ``train`` a no-op that says so (no run folder is created).
         launcher: ``'none'``, ``'pytorch'`` (torchrun), ``'slurm'`` or ``'mpi'``.
         env_cfg: ``cudnn_benchmark``, ``mp_cfg`` (``mp_start_method``, ``opencv_num_threads``) and
             ``dist_cfg`` (``backend``, ``timeout`` in seconds, ...).
@@ -139,7 +141,6 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
         _check_group(("test_dataloader", "test_cfg", "test_evaluator"), (test_dataloader, test_cfg, test_evaluator))
         if param_scheduler is not None and optim_wrapper is None:
             raise RunnerConfigError("param_scheduler needs optim_wrapper (and train_dataloader, train_cfg)")
-        _check_train_cfg(train_cfg)
         if launcher not in _LAUNCHERS:
             raise RunnerConfigError(f"launcher must be one of {_LAUNCHERS}, got {launcher!r}")
         if default_hooks is not None and not isinstance(default_hooks, dict):
@@ -148,13 +149,23 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
             raise RunnerConfigError(f"custom_hooks must be a list, got {type(custom_hooks).__name__}")
 
         self._work_dir = osp.abspath(os.fspath(work_dir))
-        mkdir_or_exist(self._work_dir)
         if isinstance(cfg, Config):
             self.cfg = copy.deepcopy(cfg)
         elif isinstance(cfg, dict):
             self.cfg = Config(cfg)
         else:
             self.cfg = Config(dict())
+        merged_hooks = self._merge_default_hooks(default_hooks)
+        check_runner_config(
+            type(self), dict(model=model, train_dataloader=train_dataloader, val_dataloader=val_dataloader,
+                             test_dataloader=test_dataloader, train_cfg=train_cfg, val_cfg=val_cfg, test_cfg=test_cfg,
+                             auto_scale_lr=auto_scale_lr, optim_wrapper=optim_wrapper, param_scheduler=param_scheduler,
+                             val_evaluator=val_evaluator, test_evaluator=test_evaluator, default_hooks=merged_hooks,
+                             custom_hooks=custom_hooks, data_preprocessor=data_preprocessor, env_cfg=env_cfg,
+                             log_processor=log_processor, visualizer=visualizer, default_scope=default_scope,
+                             randomness=randomness, launcher=launcher),
+            cfg=self.cfg if self.cfg else None, known_keys=self._known_cfg_keys())
+        mkdir_or_exist(self._work_dir)
 
         self._train_dataloader = train_dataloader
         self._train_loop: Any = train_cfg
@@ -183,6 +194,16 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
         self._randomness_cfg = dict(randomness) if randomness else dict(seed=None)
         self.set_randomness(**self._randomness_cfg)
 
+        # which checkpoint a resume continues from, found before anything is written: a missing
+        # one stops here, and a finished run gets no new log folder (its records wait for the logger)
+        early_log = DeferredLog()
+        ckpt_backend_args = checkpoint_backend_args(merged_hooks, custom_hooks)
+        self._resume_from = self.find_resume_checkpoint(ckpt_backend_args, logger=early_log)
+        self._nothing_to_do: tuple[str, str] | None = None  # (checkpoint, what to say) of a finished run
+        if self._resume_from is not None and train_cfg is not None:
+            message = self._completed_run_message(self._resume_from, ckpt_backend_args)
+            self._nothing_to_do = None if message is None else (self._resume_from, message)
+
         self._timestamp = self._make_timestamp()
         if experiment_name is not None:
             self._experiment_name = f"{experiment_name}_{self._timestamp}"
@@ -200,29 +221,39 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
             log_dir = osp.join(self.work_dir, f"{self._timestamp}-{n}")
         _USED_LOG_DIRS.add(log_dir)
         self._log_dir = log_dir
-        mkdir_or_exist(self._log_dir)
+        self._log_level = log_level
+        self._log_dir_ready = False
 
         if default_scope is not None:
             self.default_scope = DefaultScope.get_instance(self._instance_name, scope_name=default_scope)
-        self.logger = self.build_logger(log_level=log_level)
+        if self._nothing_to_do is None:
+            self._open_log_dir()
+        else:  # nothing will run: log to the console only, create no folder
+            self.logger = MMLogger.get_instance(self._instance_name, logger_name="mme", log_level=log_level)
+        early_log.replay(self.logger)
         self.message_hub = self.build_message_hub()
-        self.visualizer = self.build_visualizer(visualizer)
-        if self.cfg:
+        with build_path("visualizer"):  # build errors name the config key
+            self.visualizer = self.build_visualizer(visualizer)
+        if self.cfg and self._log_dir_ready:
             self.visualizer.add_config(self.cfg)
 
         if isinstance(model, dict) and data_preprocessor is not None:
             model = dict(model)
             model.setdefault("data_preprocessor", data_preprocessor)
-        self.model = self.build_model(model)
-        self.model = self.wrap_model(self.cfg.get("model_wrapper_cfg"), self.model)
+        with build_path("model"):
+            self.model = self.build_model(model)
+        with build_path("model_wrapper_cfg"):
+            self.model = self.wrap_model(self.cfg.get("model_wrapper_cfg"), self.model)
         self._model_name = type(self.model.module if is_model_wrapper(self.model) else self.model).__name__
 
         self.logger.info(
             f"launcher: {self._launcher}, distributed: {self._distributed}, world_size: {self._world_size}, "
             f"seed: {self._seed}, deterministic: {self._deterministic}, model: {type(self.model).__name__}")
         self.register_hooks(default_hooks, custom_hooks)
-        self.log_processor = self.build_log_processor(log_processor)
-        self.dump_config()
+        with build_path("log_processor"):
+            self.log_processor = self.build_log_processor(log_processor)
+        if self._log_dir_ready:
+            self.dump_config()
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -250,6 +281,29 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
             randomness=cfg.get("randomness", dict(seed=None)), experiment_name=cfg.get("experiment_name"), cfg=cfg,
             weights_only=cfg.get("weights_only", True))
 
+    @classmethod
+    def _known_cfg_keys(cls) -> set[str]:
+        """Top-level config keys a Runner of this class reads."""
+        params = inspect.signature(cls.__init__).parameters
+        return {name for name in params if name not in ("self", "cfg")} | set(_CFG_ONLY_KEYS)
+
+    def _open_log_dir(self) -> None:
+        """Create the run's log folder and the logger writing ``<log_dir>/<timestamp>.log`` (once)."""
+        if self._log_dir_ready:
+            return
+        mkdir_or_exist(self._log_dir)
+        self.logger = self.build_logger(log_level=self._log_level)
+        self._log_dir_ready = True
+
+    def _start_run_folder(self) -> None:
+        """Open the log folder a finished run's Runner skipped, once something does run (``val``/``test``)."""
+        if self._log_dir_ready:
+            return
+        self._open_log_dir()
+        if self.cfg:
+            self.visualizer.add_config(self.cfg)
+        self.dump_config()
+
     def setup_env(self, env_cfg: dict) -> None:
         """Apply ``cudnn_benchmark`` and ``mp_cfg``, and initialize distributed training if launched."""
         env_cfg = dict(env_cfg)
@@ -268,17 +322,48 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
                 pass
             else:
                 cv2.setNumThreads(threads)
-        if self._distributed and not is_distributed():
-            dist_cfg = dict(env_cfg.get("dist_cfg") or {})
-            timeout = dist_cfg.get("timeout")
-            if isinstance(timeout, (int, float)):
-                dist_cfg["timeout"] = timedelta(seconds=timeout)
-            if dist_cfg.get("backend", "nccl") == "nccl" and not torch.cuda.is_available():
-                dist_cfg["backend"] = "gloo"
-            init_dist(self._launcher, **dist_cfg)
+        dist_cfg = dict(env_cfg.get("dist_cfg") or {})
+        timeout = dist_cfg.get("timeout")
+        if isinstance(timeout, (int, float)):
+            dist_cfg["timeout"] = timedelta(seconds=timeout)
+        if dist_cfg.get("backend", "nccl") == "nccl" and not torch.cuda.is_available():
+            dist_cfg["backend"] = "gloo"
+        self._dist_cfg = dist_cfg
+        self._owns_dist = False
+        self._start_dist()
         if is_distributed():
             self._distributed = True
         self._rank, self._world_size = get_dist_info()
+
+    def _start_dist(self) -> None:
+        """Create the process group of a launched run unless one exists (again after ``_end_dist``)."""
+        if self._launcher == "none" or is_distributed():
+            return
+        init_dist(self._launcher, **self._dist_cfg)
+        self._owns_dist = True
+        model = getattr(self, "model", None)
+        if isinstance(model, torch.nn.parallel.DistributedDataParallel):
+            # the wrapper communicates through the group it was made with, which is gone
+            self.model = self.wrap_model(self.cfg.get("model_wrapper_cfg"), model.module)
+
+    def _end_dist(self) -> None:
+        """Destroy the process group if this Runner created it; the next run creates a fresh one."""
+        if self._owns_dist:
+            destroy_dist()
+            self._owns_dist = False
+
+    @contextlib.contextmanager
+    def _running(self) -> Iterator[None]:
+        """The span of ``train``/``val``/``test``: the process group this Runner made exists only
+        within it, and the hooks hear of a failure (the group is then left to ``init_dist``'s exit
+        handler, since other ranks may still be inside a collective)."""
+        self._start_dist()
+        try:
+            yield
+        except BaseException as exc:
+            notify_failure(self, exc)
+            raise
+        self._end_dist()
 
     def set_randomness(self, seed: int | None = None, diff_rank_seed: bool = False,
                        deterministic: bool = False) -> None:
@@ -392,26 +477,34 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
 
         A replacement without ``type`` updates the default hook's arguments instead.
         """
+        merged = self._merge_default_hooks(hooks)
+        for key, value in merged.items():
+            if value is None:
+                continue
+            try:
+                with build_path(f"default_hooks.{key}"):
+                    self.register_hook(value)
+            except (KeyError, TypeError, ValueError) as e:
+                raise RunnerConfigError(_named(f"default_hooks.{key}", e)) from e
+
+    @staticmethod
+    def _merge_default_hooks(hooks: dict | None) -> dict[str, Any]:
+        """The default hooks by key, each replaced or (a dict without ``type``) tuned by ``hooks[key]``."""
         merged: dict[str, Any] = copy.deepcopy(_DEFAULT_HOOKS)
         for key, value in (hooks or {}).items():
             if isinstance(value, dict) and "type" not in value and key in _DEFAULT_HOOKS:
                 value = {**_DEFAULT_HOOKS[key], **value}  # dict(interval=5) tunes the default hook
             merged[key] = value
-        for key, value in merged.items():
-            if value is None:
-                continue
-            try:
-                self.register_hook(value)
-            except (KeyError, TypeError, ValueError) as e:
-                raise RunnerConfigError(f"default_hooks.{key}: {e}") from e
+        return merged
 
     def register_custom_hooks(self, hooks: list) -> None:
         """Register extra hooks."""
         for i, hook in enumerate(hooks):
             try:
-                self.register_hook(hook)
+                with build_path(f"custom_hooks.{i}"):
+                    self.register_hook(hook)
             except (KeyError, TypeError, ValueError) as e:
-                raise RunnerConfigError(f"custom_hooks[{i}]: {e}") from e
+                raise RunnerConfigError(_named(f"custom_hooks.{i}", e)) from e
 
     def register_hooks(self, default_hooks: dict | None = None, custom_hooks: list | None = None) -> None:
         """Register the default and then the custom hooks."""
@@ -455,13 +548,24 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
                     broadcast(value)
 
     def train(self) -> nn.Module:
-        """Train the model (then validate as configured) and return it."""
+        """Train the model (then validate as configured) and return it.
+
+        The run ends with a one-line summary at INFO level (see ``train_summary``); the table of
+        hooks per stage is logged at DEBUG level.
+        """
+        start = time.perf_counter()
         if self._train_loop is None:
             raise RunnerStateError(
                 "train() needs train_dataloader, train_cfg and optim_wrapper, which were not given")
         model = self.model.module if is_model_wrapper(self.model) else self.model
         if not hasattr(model, "train_step"):
             raise RunnerStateError(f"{type(model).__name__} has no train_step; subclass mme.model.BaseModel")
+        if self._nothing_to_do is not None:
+            checkpoint, message = self._nothing_to_do
+            if not self._has_loaded:
+                self.load_completed_run(checkpoint)
+            self.logger.warning(message)
+            return self.model
         self._train_loop = self.build_train_loop(self._train_loop)
         self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
         self.scale_lr(self.optim_wrapper, self.auto_scale_lr)
@@ -469,40 +573,52 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
             self.param_schedulers = self.build_param_scheduler(self.param_schedulers)
         if self._val_loop is not None:
             self._val_loop = self.build_val_loop(self._val_loop)
-        self.logger.info("Hooks will be executed in the following order:\n" + self.get_hooks_info())
-        self.call_hook("before_run")
-        self._init_model_weights()
-        self.load_or_resume()
-        if hasattr(self.optim_wrapper, "initialize_count_status"):
-            self.optim_wrapper.initialize_count_status(self.model, self._train_loop.iter, self._train_loop.max_iters)
-        self._is_training = True
-        try:
-            result = self.train_loop.run()
-        finally:
-            self._is_training = False
-        self.call_hook("after_run")
+        if self.logger.isEnabledFor(logging.DEBUG):
+            self.logger.debug("Hooks will be executed in the following order:\n" + self.get_hooks_info())
+        with self._running():
+            self.call_hook("before_run")
+            self._init_model_weights()
+            self.load_or_resume()
+            if hasattr(self.optim_wrapper, "initialize_count_status"):
+                self.optim_wrapper.initialize_count_status(self.model, self._train_loop.iter,
+                                                           self._train_loop.max_iters)
+            self._is_training = True
+            try:
+                result = self.train_loop.run()
+            finally:
+                self._is_training = False
+            self.call_hook("after_run")
+        self.logger.info(train_summary(self, time.perf_counter() - start))
         return result
 
     def val(self) -> dict:
-        """Validate the model and return the metrics."""
+        """Validate the model and return the metrics; the run ends with a one-line summary."""
+        start = time.perf_counter()
         if self._val_loop is None:
             raise RunnerStateError("val() needs val_dataloader, val_cfg and val_evaluator, which were not given")
+        self._start_run_folder()
         self._val_loop = self.build_val_loop(self._val_loop)
-        self.call_hook("before_run")
-        self.load_or_resume()
-        metrics = self.val_loop.run()
-        self.call_hook("after_run")
+        with self._running():
+            self.call_hook("before_run")
+            self.load_or_resume()
+            metrics = self.val_loop.run()
+            self.call_hook("after_run")
+        self.logger.info(eval_summary("val", metrics, time.perf_counter() - start))
         return metrics
 
     def test(self) -> dict:
-        """Test the model and return the metrics."""
+        """Test the model and return the metrics; the run ends with a one-line summary."""
+        start = time.perf_counter()
         if self._test_loop is None:
             raise RunnerStateError("test() needs test_dataloader, test_cfg and test_evaluator, which were not given")
+        self._start_run_folder()
         self._test_loop = self.build_test_loop(self._test_loop)
-        self.call_hook("before_run")
-        self.load_or_resume()
-        metrics = self.test_loop.run()
-        self.call_hook("after_run")
+        with self._running():
+            self.call_hook("before_run")
+            self.load_or_resume()
+            metrics = self.test_loop.run()
+            self.call_hook("after_run")
+        self.logger.info(eval_summary("test", metrics, time.perf_counter() - start))
         return metrics
 
     def scale_lr(self, optim_wrapper: Any, auto_scale_lr: dict | None = None) -> None:
