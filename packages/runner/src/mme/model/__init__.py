@@ -1,5 +1,5 @@
 """mme.model: BaseModel, data preprocessors, BaseModule with init_cfg, weight initialisers,
-EMA models and the DDP wrapper.
+EMA models, the DDP wrapper, test-time augmentation and model helpers.
 
 Importing this package attaches :func:`build_model_from_cfg` to the MODELS registry.
 """
@@ -18,6 +18,7 @@ from ._base_model import BaseModel
 from ._base_module import BaseModule, ModuleDict, ModuleList, Sequential
 from ._build import _attach, build_model_from_cfg
 from ._data_preprocessor import BaseDataPreprocessor, ImgDataPreprocessor
+from ._efficient_conv_bn_eval import efficient_conv_bn_eval_forward, turn_on_efficient_conv_bn_eval
 from ._errors import InitCfgError, ModelTypeError, ModelValueError
 from ._init_functions import (
     bias_init_with_prob,
@@ -25,11 +26,13 @@ from ._init_functions import (
     constant_init,
     kaiming_init,
     normal_init,
+    trunc_normal_,
     trunc_normal_init,
     uniform_init,
     xavier_init,
 )
-from ._utils import convert_sync_batchnorm, revert_sync_batchnorm, stack_batch
+from ._test_time_aug import BaseTTAModel
+from ._utils import convert_sync_batchnorm, detect_anomalous_params, merge_dict, revert_sync_batchnorm, stack_batch
 from ._weight_init import (
     BaseInit,
     Caffe2XavierInit,
@@ -53,6 +56,7 @@ __all__ = [
     "BaseInit",
     "BaseModel",
     "BaseModule",
+    "BaseTTAModel",
     "Caffe2XavierInit",
     "ConstantInit",
     "ExponentialMovingAverage",
@@ -78,13 +82,18 @@ __all__ = [
     "caffe2_xavier_init",
     "constant_init",
     "convert_sync_batchnorm",
+    "detect_anomalous_params",
+    "efficient_conv_bn_eval_forward",
     "initialize",
     "is_model_wrapper",
     "kaiming_init",
+    "merge_dict",
     "normal_init",
     "revert_sync_batchnorm",
     "stack_batch",
+    "trunc_normal_",
     "trunc_normal_init",
+    "turn_on_efficient_conv_bn_eval",
     "uniform_init",
     "update_init_info",
     "xavier_init",

@@ -56,6 +56,26 @@ def normal_init(module: nn.Module, mean: float = 0, std: float = 1, bias: float 
     _init_bias(module, bias)
 
 
+def trunc_normal_(
+    tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0
+) -> torch.Tensor:
+    """Fill ``tensor`` in place from ``N(mean, std)`` truncated to ``[a, b]``, and return it.
+
+    Values outside ``[a, b]`` are redrawn, so the result follows the truncated distribution
+    (its std is below ``std`` when the bounds cut into the bell).
+
+    Examples:
+        >>> t = trunc_normal_(torch.empty(1000), std=1.0, a=-0.5, b=0.5)
+        >>> bool(t.abs().max() <= 0.5)
+        True
+    """
+    if a >= b:
+        raise ModelValueError(f"trunc_normal_ needs a < b, but got a={a}, b={b}")
+    if std <= 0:
+        raise ModelValueError(f"trunc_normal_ needs std > 0, but got {std}")
+    return nn.init.trunc_normal_(tensor, mean, std, a, b)
+
+
 def trunc_normal_init(
     module: nn.Module, mean: float = 0, std: float = 1, a: float = -2, b: float = 2, bias: float = 0
 ) -> None:
@@ -64,7 +84,7 @@ def trunc_normal_init(
         raise ModelValueError(f"trunc_normal_init needs a < b, but got a={a}, b={b}")
     weight = _weight(module)
     if weight is not None:
-        nn.init.trunc_normal_(weight, mean, std, a, b)
+        trunc_normal_(weight, mean, std, a, b)
     _init_bias(module, bias)
 
 

@@ -1,12 +1,14 @@
-"""Model helpers: stack_batch, SyncBatchNorm conversion, model-wrapper detection."""
+"""Model helpers: stack_batch, SyncBatchNorm conversion, merge_dict, detect_anomalous_params."""
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import torch
+import torch.fx
 import torch.nn.functional as F
 from torch import nn
 
@@ -103,3 +105,81 @@ def _copy_bn_state(src: nn.Module, dst: nn.Module) -> None:
     dst.training = src.training
     if hasattr(src, "qconfig"):
         dst.qconfig = src.qconfig
+
+
+def _first_proxy(dicts: tuple[dict, ...]) -> torch.fx.Proxy | None:
+    for d in dicts:
+        for value in d.values():
+            if isinstance(value, torch.fx.Proxy):
+                return value
+    return None
+
+
+def merge_dict(*args: dict) -> dict:
+    """Merge dicts into a new one; a key in a later dict overrides the earlier ones.
+
+    Under ``torch.fx.symbolic_trace`` the merge is recorded as one call of ``merge_dict`` in the
+    graph (MMEngine wraps it with ``torch.fx.wrap``) instead of being traced through, however
+    the caller imported it.
+
+    Examples:
+        >>> merge_dict({"a": 1, "b": 2}, {"b": 3}, {"c": 4})
+        {'a': 1, 'b': 3, 'c': 4}
+    """
+    for arg in args:
+        if not isinstance(arg, dict):
+            raise ModelTypeError(f"merge_dict takes dicts, but got {type(arg).__name__}")
+    proxy = _first_proxy(args)
+    if proxy is not None:
+        return proxy.tracer.create_proxy("call_function", merge_dict, args, {})  # type: ignore[return-value]
+    output: dict = {}
+    for arg in args:
+        output.update(arg)
+    return output
+
+
+def _reached_tensors(loss: torch.Tensor) -> set[int]:
+    """Ids of the leaf tensors the autograd graph of ``loss`` accumulates gradients into."""
+    reached: set[int] = set()
+    seen: set[Any] = set()
+    stack = [loss.grad_fn]
+    while stack:
+        fn = stack.pop()
+        if fn is None or fn in seen:
+            continue
+        seen.add(fn)
+        variable = getattr(fn, "variable", None)  # AccumulateGrad holds the leaf it feeds
+        if isinstance(variable, torch.Tensor):
+            reached.add(id(variable))
+        stack.extend(next_fn for next_fn, _ in fn.next_functions)
+    return reached
+
+
+def _trainable(model: nn.Module) -> Iterator[tuple[str, nn.Parameter]]:
+    return ((name, p) for name, p in model.named_parameters() if p.requires_grad)
+
+
+def detect_anomalous_params(loss: torch.Tensor, model: nn.Module) -> list[str]:
+    """Find the trainable parameters of ``model`` that ``loss`` does not depend on.
+
+    Walks the autograd graph from ``loss`` (call it before ``backward`` frees the graph) and
+    logs an error on ``mme.model`` for each parameter with ``requires_grad`` that the graph
+    never reaches: the ones that make DDP complain about unused parameters.
+
+    Returns:
+        The names of those parameters (MMEngine only logs them).
+
+    Examples:
+        >>> model = nn.ModuleDict({"used": nn.Linear(2, 1), "unused": nn.Linear(2, 1)})
+        >>> detect_anomalous_params(model["used"](torch.ones(1, 2)).sum(), model)
+        ['unused.weight', 'unused.bias']
+    """
+    if not isinstance(loss, torch.Tensor):
+        raise ModelTypeError(f"detect_anomalous_params takes the loss tensor, but got {type(loss).__name__}")
+    reached = _reached_tensors(loss)
+    anomalous = []
+    for name, param in _trainable(model):
+        if id(param) not in reached:
+            logger.error("%s with shape %s is not in the computational graph", name, tuple(param.size()))
+            anomalous.append(name)
+    return anomalous

@@ -26,7 +26,7 @@ class ManagerMeta(type):
     def __init__(cls, *args: Any) -> None:
         super().__init__(*args)
         cls._instance_dict: OrderedDict[str, Any] = OrderedDict()
-        params = inspect.signature(cls.__init__).parameters
+        params = inspect.signature(cls.__init__).parameters  # type: ignore[misc]
         if "name" not in params:
             raise TypeError(f"{cls.__qualname__}.__init__ must accept a `name` argument to be managed")
         ManagerMeta._managed.add(cls)

@@ -1,15 +1,13 @@
-"""Type checks, import helpers and decorators."""
+"""Type checks, method checks and import helpers."""
 
 from __future__ import annotations
 
-import functools
 import importlib
-import importlib.util
 import inspect
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 
 def is_str(x: Any) -> bool:
@@ -26,10 +24,10 @@ def is_seq_of(seq: Any, expected_type: type | tuple[type, ...], seq_type: type |
         >>> is_seq_of((1, "a"), int)
         False
     """
-    exp_seq_type = Sequence if seq_type is None else seq_type
+    exp_seq_type: type = Sequence if seq_type is None else seq_type
     if not isinstance(seq, exp_seq_type):
         return False
-    return all(isinstance(item, expected_type) for item in seq)
+    return all(isinstance(item, expected_type) for item in cast("Iterable[Any]", seq))
 
 
 def is_list_of(seq: Any, expected_type: type | tuple[type, ...]) -> bool:
@@ -49,6 +47,16 @@ def is_method_overridden(method: str, base_class: type, derived_class: type | ob
     if not issubclass(derived_class, base_class):
         raise TypeError(f"{derived_class.__name__} is not a subclass of {base_class.__name__}")
     return getattr(derived_class, method) is not getattr(base_class, method)
+
+
+def has_method(obj: object, method: str) -> bool:
+    """Whether ``obj`` has a callable attribute called ``method``.
+
+    Examples:
+        >>> has_method([], "append"), has_method([], "no_such_method")
+        (True, False)
+    """
+    return callable(getattr(obj, method, None))
 
 
 def import_modules_from_strings(
@@ -113,67 +121,3 @@ def get_object_from_string(obj_name: str) -> Any:
             if obj is None:
                 return None
     return obj
-
-
-def is_installed(package: str) -> bool:
-    """Whether a top-level module called ``package`` can be imported."""
-    try:
-        return importlib.util.find_spec(package) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def requires_package(prerequisites: str | Iterable[str], extra: str | None = None) -> Callable[[Callable], Callable]:
-    """Decorate a function so that calling it without ``prerequisites`` installed raises ImportError.
-
-    Args:
-        prerequisites: Module name(s) the function needs.
-        extra: ``pip install`` target to suggest, such as ``"mme-fileio[s3]"``.
-    """
-    names = [prerequisites] if isinstance(prerequisites, str) else list(prerequisites)
-
-    def wrap(func: Callable) -> Callable:
-        @functools.wraps(func)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            missing = [n for n in names if not is_installed(n)]
-            if missing:
-                hint = extra or " ".join(missing)
-                raise ImportError(
-                    f"{func.__qualname__} needs {', '.join(missing)}, which is not installed; "
-                    f"run `pip install '{hint}'`"
-                )
-            return func(*args, **kwargs)
-
-        return wrapped
-
-    return wrap
-
-
-def deprecated_api_warning(name_dict: dict[str, str], cls_name: str | None = None) -> Callable[[Callable], Callable]:
-    """Decorate a function so that renamed keyword arguments still work, with a DeprecationWarning.
-
-    Args:
-        name_dict: Maps each old argument name to its new name.
-        cls_name: Class name shown in the warning.
-    """
-
-    def wrap(func: Callable) -> Callable:
-        owner = f"{cls_name}." if cls_name else ""
-
-        @functools.wraps(func)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            for old, new in name_dict.items():
-                if old in kwargs:
-                    if new in kwargs:
-                        raise TypeError(f"{owner}{func.__name__} got both {old!r} (deprecated) and {new!r}")
-                    warnings.warn(
-                        f'"{old}" is deprecated in `{owner}{func.__name__}`, use "{new}" instead',
-                        DeprecationWarning,
-                        stacklevel=2,
-                    )
-                    kwargs[new] = kwargs.pop(old)
-            return func(*args, **kwargs)
-
-        return wrapped
-
-    return wrap

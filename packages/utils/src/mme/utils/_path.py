@@ -1,10 +1,14 @@
-"""Local path helpers."""
+"""Local path helpers: directories, scanning, existence checks, symlinks, opening files."""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def mkdir_or_exist(dir_name: str | Path, mode: int = 0o777) -> None:
@@ -55,3 +59,53 @@ def check_file_exist(filename: str | Path, msg_tmpl: str = 'file "{}" does not e
     """Raise FileNotFoundError if ``filename`` is not an existing file."""
     if not os.path.isfile(filename):
         raise FileNotFoundError(msg_tmpl.format(filename))
+
+
+def is_filepath(x: Any) -> bool:
+    """Whether ``x`` can name a file: a ``str`` or a ``pathlib.Path``.
+
+    Examples:
+        >>> is_filepath("a.txt"), is_filepath(Path("a.txt")), is_filepath(3)
+        (True, True, False)
+    """
+    return isinstance(x, (str, Path))
+
+
+def fopen(filepath: str | Path, *args: Any, **kwargs: Any) -> IO[Any]:
+    """``open(filepath, *args, **kwargs)`` for a ``str`` or ``Path``; anything else raises ValueError."""
+    if isinstance(filepath, str):
+        return open(filepath, *args, **kwargs)  # noqa: SIM115 - the caller owns the file
+    if isinstance(filepath, Path):
+        return filepath.open(*args, **kwargs)
+    raise ValueError(f"`filepath` should be a string or a Path, but got {type(filepath).__name__}")
+
+
+def symlink(src: str | Path, dst: str | Path, overwrite: bool = True, **kwargs: Any) -> None:
+    """Create a symbolic link ``dst`` pointing to ``src``.
+
+    Args:
+        src: What the link points to (stored as given, so a relative path is relative to ``dst``'s
+            directory).
+        dst: The link to create.
+        overwrite: Replace an existing file or link at ``dst`` (a directory is never removed).
+        **kwargs: Passed to ``os.symlink`` (``target_is_directory``).
+
+    Raises:
+        FileExistsError: ``dst`` exists and ``overwrite`` is False, or ``dst`` is a directory.
+    """
+    if os.path.lexists(dst) and overwrite:
+        if os.path.isdir(dst) and not os.path.islink(dst):
+            raise FileExistsError(f"cannot replace {str(dst)!r} by a symlink: it is a directory")
+        os.remove(dst)
+    os.symlink(src, dst, **kwargs)
+
+
+def is_abs(path: str | Path) -> bool:
+    """Whether ``path`` is absolute: an absolute local path or a URI with a scheme (``s3://``, ``http://``).
+
+    Examples:
+        >>> is_abs("/data/a.jpg"), is_abs("s3://bucket/a.jpg"), is_abs("data/a.jpg")
+        (True, True, False)
+    """
+    path = str(path)
+    return os.path.isabs(path) or _URI.match(path) is not None

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-from ._misc import is_installed
+from ._package_utils import is_installed
 
 
 def _fmt_seconds(seconds: float) -> str:

@@ -1,8 +1,10 @@
-"""Comparable version tuples."""
+"""Comparable version tuples and the git hash of the working directory."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 
 _VERSION_RE = re.compile(
     r"^\s*v?(?P<release>\d+(?:\.\d+)*)"
@@ -43,3 +45,38 @@ def digit_version(version_str: str, length: int = 4) -> tuple[int, ...]:
     else:
         release += [0, 0]
     return tuple(release)
+
+
+def get_git_hash(fallback: str = "unknown", digits: int | None = None) -> str:
+    """Return the commit hash of the git repository that holds the current directory.
+
+    Args:
+        fallback: Returned when git is missing or the directory is not in a repository.
+        digits: Keep only the first ``digits`` characters of the hash.
+
+    Examples:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     cwd = os.getcwd()
+        ...     os.chdir(tmp)
+        ...     try:
+        ...         print(get_git_hash(fallback="none"))
+        ...     finally:
+        ...         os.chdir(cwd)
+        none
+    """
+    if digits is not None and (not isinstance(digits, int) or isinstance(digits, bool) or digits < 0):
+        raise TypeError(f"digits must be a non-negative int or None, but got {digits!r}")
+    # a minimal environment: C locale for stable output, and no GIT_DIR etc. from the caller
+    env = {k: os.environ[k] for k in ("SYSTEMROOT", "PATH", "HOME") if k in os.environ}
+    env.update(LANGUAGE="C", LANG="C", LC_ALL="C")
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, env=env, check=False, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return fallback
+    sha = out.stdout.strip()
+    if out.returncode != 0 or not sha:
+        return fallback
+    return sha[:digits] if digits is not None else sha
