@@ -51,6 +51,11 @@ def check_wheel(folder: str, wheel: Path) -> list[str]:
         names = zf.namelist()
         meta_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
         meta = Parser().parsestr(zf.read(meta_name).decode())
+        pth_imports = {  # what each .pth file at the root imports at interpreter start
+            line.split()[1].rstrip(";").split(".")[0]
+            for n in names if n.endswith(".pth") and "/" not in n
+            for line in zf.read(n).decode().splitlines() if line.startswith("import ")
+        }
     requires = [r for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r]
     got = {_name(r) for r in requires}
     want = {LAYERS[d]["wheel"] for d in spec["mme"]} | {r.lower() for r in spec["requires"]}
@@ -58,13 +63,19 @@ def check_wheel(folder: str, wheel: Path) -> list[str]:
         problems.append(f"{wheel.name}: Requires-Dist {sorted(got)} != layer table {sorted(want)}")
     if "mme/__init__.py" in names:
         problems.append(f"{wheel.name}: ships mme/__init__.py; mme must stay a namespace")
+    # A layer with `top_level` (compat: the import hook package and its .pth file) ships those at
+    # the wheel's root instead of mme/<pkg>; its import package (`mmengine`) has no folder.
+    expected_tops = set(spec.get("top_level", ["mme"]))
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
-    if tops != {"mme"}:
-        problems.append(f"{wheel.name}: top-level entries {sorted(tops)}, expected only mme")
-    for pkg in spec["packages"]:
-        for required in (f"mme/{pkg}/__init__.py", f"mme/{pkg}/py.typed"):
-            if required not in names:
-                problems.append(f"{wheel.name}: missing {required}")
+    if tops != expected_tops:
+        problems.append(f"{wheel.name}: top-level entries {sorted(tops)}, expected {sorted(expected_tops)}")
+    if "top_level" in spec:
+        files = ("__init__.py", "py.typed")
+        required = [e if e.endswith(".pth") else f"{e}/{f}" for e in spec["top_level"] for f in files]
+    else:
+        required = [f"mme/{pkg}/{f}" for pkg in spec["packages"] for f in ("__init__.py", "py.typed")]
+    problems += [f"{wheel.name}: missing {r}" for r in dict.fromkeys(required) if r not in names]
+    problems += [f"{wheel.name}: a .pth file imports {m}, which the wheel does not ship" for m in pth_imports - tops]
     return problems
 
 

@@ -17,7 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS: dict[str, dict] = tomllib.loads((ROOT / "layers.toml").read_text())
-OWNER = {pkg: folder for folder, spec in LAYERS.items() for pkg in spec["packages"]}
+# A layer with `top_level` (compat) ships top-level import packages instead of mme.<pkg> ones.
+OWNER = {pkg: folder for folder, spec in LAYERS.items() if "top_level" not in spec for pkg in spec["packages"]}
 
 
 def _modules(folder: str):
@@ -69,7 +70,7 @@ def _check_folder(folder: str) -> list[str]:
                     problems.append(f"{where}: no mme layer provides it")
                 elif OWNER[parts[1]] not in allowed_mme:
                     problems.append(f"{where}: layer {OWNER[parts[1]]!r} is not declared by {spec['wheel']}")
-            elif top in sys.stdlib_module_names or top == "__future__":
+            elif top in sys.stdlib_module_names or top == "__future__" or top in spec.get("top_level", ()):
                 continue
             elif spec["torch_free"] and top in {"torch", "numpy"}:
                 problems.append(f"{where}: {spec['wheel']} must stay free of torch and numpy")
@@ -128,9 +129,25 @@ def test_pyproject_dependencies_match_the_table(folder):
 def test_namespace_has_no_init_and_every_package_is_typed(folder):
     src = ROOT / "packages" / folder / "src" / "mme"
     assert not (src / "__init__.py").exists(), "mme is a PEP 420 namespace"
+    if "top_level" in LAYERS[folder]:
+        return  # checked by test_top_level_layer_ships_only_what_it_declares
     for pkg in LAYERS[folder]["packages"]:
         assert (src / pkg / "py.typed").is_file()
         assert (src / pkg / "__init__.py").is_file()
+
+
+@pytest.mark.parametrize("folder", sorted(f for f, spec in LAYERS.items() if "top_level" in spec))
+def test_top_level_layer_ships_only_what_it_declares(folder):
+    """compat's `mmengine` is made by an import hook: src/ holds exactly the declared top-level entries."""
+    spec = LAYERS[folder]
+    src = ROOT / "packages" / folder / "src"
+    assert sorted(p.name for p in src.iterdir() if p.name != "__pycache__") == sorted(spec["top_level"])
+    for entry in spec["top_level"]:
+        if entry.endswith(".pth"):
+            assert (src / entry).is_file()
+        else:
+            assert (src / entry / "__init__.py").is_file()
+            assert (src / entry / "py.typed").is_file()
 
 
 @pytest.mark.parametrize(
