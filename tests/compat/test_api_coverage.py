@@ -1,13 +1,13 @@
 """Every public name of MMEngine 0.10.7 resolves through ``mmengine`` to an mme object.
 
 ``mmengine_api.json`` (next to this file) is MMEngine's public API: every public module path and
-its public names, written by ``tools/mmengine_names.py`` (see there to regenerate it). Each name
-gets a test: it must resolve through mme-compat to an object that an mme module provides, and be a
+its public names, written by ``tools/mmengine_names.py`` (see there to regenerate it). Each module
+gets a test: each name must resolve through mme-compat to an object that an mme module provides, and be a
 class where MMEngine's is a class.
 
-``KNOWN_MISSING`` lists the names mme does not provide yet. They are strict xfails: when one
-starts to resolve, its test fails with XPASS(strict) and tells you to remove it from the list; a
-name that resolved before and stops resolving fails outright.
+``KNOWN_MISSING`` lists the names mme does not provide yet. Each module's test fails when a name
+outside that list does not resolve (a regression), and when a listed name starts to resolve (it
+tells you to remove it from the list, so the list stays the true account of what is missing).
 """
 
 from __future__ import annotations
@@ -164,20 +164,6 @@ KNOWN_MISSING = {f"{module}.{name}" for module, names in _KNOWN_MISSING_BY_MODUL
 _MME_ROOTS = {"mme", "_mme_compat"}
 
 
-def _cases():
-    for module, by_kind in API["modules"].items():
-        for kind, names in by_kind.items():
-            for name in names:
-                marks = ()
-                if f"{module}.{name}" in KNOWN_MISSING:
-                    marks = pytest.mark.xfail(
-                        raises=AttributeError,
-                        strict=True,
-                        reason="not in mme yet; if it passes, remove it from KNOWN_MISSING",
-                    )
-                yield pytest.param(module, name, kind, id=f"{module}.{name}", marks=marks)
-
-
 class _MMEObjects:
     """Ids of every object an mme module holds, rebuilt when more modules have been imported."""
 
@@ -200,14 +186,36 @@ class _MMEObjects:
 MME_OBJECTS = _MMEObjects()
 
 
-@pytest.mark.parametrize(("module", "name", "kind"), list(_cases()))
-def test_mmengine_name_resolves_to_an_mme_object(module, name, kind):
-    obj = getattr(importlib.import_module(module), name)
-    assert obj in MME_OBJECTS, f"{module}.{name} is {obj!r}, which no mme module provides"
-    if kind == "class":
-        assert inspect.isclass(obj), f"{module}.{name} is a class in MMEngine, {obj!r} here"
-    elif kind == "function":
-        assert callable(obj), f"{module}.{name} is a function in MMEngine, {obj!r} here"
+def _problem(module: str, namespace: object, name: str, kind: str) -> str | None:
+    """Why ``module.name`` does not stand for MMEngine's name, or None when it does."""
+    try:
+        obj = getattr(namespace, name)
+    except AttributeError as exc:
+        return f"missing: {exc}"
+    if obj not in MME_OBJECTS:
+        return f"{obj!r}, which no mme module provides"
+    if kind == "class" and not inspect.isclass(obj):
+        return f"a class in MMEngine, {obj!r} here"
+    if kind == "function" and not callable(obj):
+        return f"a function in MMEngine, {obj!r} here"
+    return None
+
+
+@pytest.mark.parametrize("module", sorted(API["modules"]))
+def test_mmengine_names_resolve_to_mme_objects(module):
+    """Every name of the module resolves, except those in KNOWN_MISSING, which must not."""
+    namespace = importlib.import_module(module)
+    broken, now_provided = [], []
+    for kind, names in API["modules"][module].items():
+        for name in names:
+            problem = _problem(module, namespace, name, kind)
+            if f"{module}.{name}" in KNOWN_MISSING:
+                if problem is None:
+                    now_provided.append(name)
+            elif problem is not None:
+                broken.append(f"{module}.{name}: {problem}")
+    assert not broken, "MMEngine names that do not resolve to mme objects:\n" + "\n".join(broken)
+    assert not now_provided, f"mme now provides {module}.{{{', '.join(now_provided)}}}: remove them from KNOWN_MISSING"
 
 
 def test_known_missing_lists_only_mmengine_names():
