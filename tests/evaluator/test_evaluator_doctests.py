@@ -1,4 +1,8 @@
-"""The examples in mme.evaluator docstrings run."""
+"""The examples in mme.evaluator's docstrings run.
+
+Every module of ``mme.evaluator`` goes through doctest, and each module in ``WITH_EXAMPLES`` must
+hold at least one example: a module that loses its examples, or a finder that finds none, fails.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,19 @@ import mme.evaluator
 import pytest
 
 MODULES = sorted(m.name for m in pkgutil.iter_modules(mme.evaluator.__path__, "mme.evaluator."))
+WITH_EXAMPLES = [
+    "mme.evaluator._evaluator",
+    "mme.evaluator._utils",
+]
+
+
+def test_the_modules_with_examples_are_found():
+    assert MODULES and set(WITH_EXAMPLES) <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+    if name in WITH_EXAMPLES:
+        assert result.attempted > 0, f"{name} has lost its docstring examples"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
+import sys
 
 import pytest
 import torch
@@ -176,3 +179,46 @@ def test_logger_hook_logs_the_experiment_name(tmp_path, every, expected):
         assert sum(f"Exp name: {runner.experiment_name}" in line for line in f) == expected
     with pytest.raises(HookConfigError, match="interval_exp_name"):
         LoggerHook(interval_exp_name="often")
+
+
+class _FakeTerminal(io.StringIO):
+    """A console that says it is a terminal, so the LoggerHook draws its bar into it."""
+
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("progress_bar", [True, False])
+def test_logger_hook_progress_bar_on_a_terminal(tmp_path, monkeypatch, progress_bar):
+    from mme.hooks import LoggerHook
+
+    terminal = _FakeTerminal()
+    monkeypatch.setattr(sys, "stdout", terminal)  # the runner's logger prints here
+
+    class Watch(Hook):
+        def __init__(self):
+            self.seen = []
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            logger_hook = next(h for h in runner.hooks if isinstance(h, LoggerHook))
+            console = next(h for h in runner.logger.handlers if type(h) is logging.StreamHandler)
+            self.seen.append((logger_hook.progress_active, console.stream is terminal))
+
+    watch = Watch()
+    cfg = get_toy_cfg(str(tmp_path), max_epochs=2, size=32, log_level="INFO", custom_hooks=[watch],
+                      default_hooks=dict(logger=dict(interval=2, progress_bar=progress_bar)))
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    out = terminal.getvalue()
+    assert "Epoch(train) [2][4/4]" in out and "Done: 2 epochs" in out
+    # while training, log lines go through the bar's console; afterwards the terminal is the logger's again
+    assert watch.seen == [(progress_bar, not progress_bar)] * 8
+    console = next(h for h in runner.logger.handlers if type(h) is logging.StreamHandler)
+    assert console.stream is terminal and sys.stdout is terminal
+    assert not next(h for h in runner.hooks if isinstance(h, LoggerHook)).progress_active
+    assert ("train epoch 2/2" in out and "8/8" in out and "eta" in out) is progress_bar
+    assert ("━" in out) is progress_bar
+    with open(runner.logger.log_file) as f:
+        assert "━" not in f.read()
+    with pytest.raises(HookConfigError, match="progress_bar"):
+        LoggerHook(progress_bar="auto")

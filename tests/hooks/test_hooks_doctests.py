@@ -1,17 +1,36 @@
-"""The docstring examples of mme.hooks and mme.runner run as doctests."""
+"""The examples in mme.hooks' and mme.runner's docstrings run.
+
+Every module of ``mme.hooks`` and ``mme.runner`` goes through doctest, and each module in
+``WITH_EXAMPLES`` must hold at least one example: a module that loses its examples, or a finder that
+finds none, fails.
+"""
 
 from __future__ import annotations
 
 import doctest
 import importlib
+import pkgutil
 
+import mme.hooks
+import mme.runner
 import pytest
 
-MODULES = ["mme.hooks._hook", "mme.hooks._priority", "mme.runner._checkpoint", "mme.runner._log_processor"]
+MODULES = sorted(
+    m.name for p in (mme.hooks, mme.runner) for m in pkgutil.iter_modules(p.__path__, p.__name__ + ".")
+)
+WITH_EXAMPLES = [
+    "mme.hooks._hook",
+    "mme.hooks._priority",
+]
+
+
+def test_the_modules_with_examples_are_found():
+    assert MODULES and set(WITH_EXAMPLES) <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_doctests(name):
-    module = importlib.import_module(name)
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+    if name in WITH_EXAMPLES:
+        assert result.attempted > 0, f"{name} has lost its docstring examples"

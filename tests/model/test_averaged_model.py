@@ -85,12 +85,21 @@ def test_buffers_copied_or_averaged():
     assert ema2.module.bn.running_mean.item() == 6.0  # averaged
 
 
-def test_forward_uses_the_average():
+@pytest.mark.parametrize("name", ["ExponentialMovingAverage", "MomentumAnnealingEMA", "StochasticWeightAverage"])
+def test_forward_runs_the_averaged_weights(name):
     src = Net().eval()
-    ema = ExponentialMovingAverage(src, momentum=0.5).eval()
-    set_weight(src, 2.0)
-    ema.update_parameters(src)
-    assert ema(torch.ones(2, 1)).shape == (2, 1)
+    args = {"ExponentialMovingAverage": {"momentum": 0.5}, "MomentumAnnealingEMA": {"momentum": 0.1, "gamma": 1},
+            "StochasticWeightAverage": {}}[name]
+    avg = MODELS.build({"type": name, "model": src, **args}).eval()
+    run(avg, src, [2.0, 4.0])  # each weighs the second value by 1/2 (annealed: max(0.1, 1 / (1 + 1))): 3
+    assert avg.module.fc.weight.item() == pytest.approx(3.0)
+    reference = Net().eval()
+    set_weight(reference, 3.0)
+    x = torch.tensor([[1.0], [-2.0], [0.5]])
+    out = avg(x)
+    assert torch.allclose(out, reference(x))
+    assert torch.allclose(out, 3.0 * x / (1 + reference.bn.eps) ** 0.5)  # eval BatchNorm: mean 0, var 1
+    assert not torch.allclose(out, src(x))  # not the source model's weights (4.0)
 
 
 @pytest.mark.parametrize("name", ["ExponentialMovingAverage", "MomentumAnnealingEMA", "StochasticWeightAverage"])

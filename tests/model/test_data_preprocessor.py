@@ -75,3 +75,83 @@ def test_bad_batches():
         pre({"inputs": "image"})
     with pytest.raises(ModelTypeError, match="'inputs' key"):
         pre([torch.zeros(3, 2, 2)])
+
+
+def _batch():
+    return {"inputs": [torch.ones(3, 2, 2)], "data_samples": [InstanceData(boxes=torch.zeros(1, 4))],
+            "meta": ("name", torch.arange(3))}
+
+
+def _devices(data) -> set[str]:
+    return {str(data["inputs"][0].device), str(data["data_samples"][0].boxes.device), str(data["meta"][1].device)}
+
+
+@pytest.mark.parametrize("move", [
+    lambda m: m.to("meta"),
+    lambda m: m.to(device=torch.device("meta")),
+    lambda m: m.to(torch.empty(0, device="meta")),
+    lambda m: m.to("meta", torch.float64),
+])
+def test_to_moves_where_batches_go(move):
+    pre = BaseDataPreprocessor()
+    assert move(pre) is pre
+    assert pre.device == torch.device("meta")
+    assert _devices(pre.cast_data(_batch())) == {"meta"}
+    pre.cpu()
+    assert pre.device == torch.device("cpu")
+    assert _devices(pre(_batch())) == {"cpu"}
+
+
+def test_a_dtype_only_move_keeps_the_device():
+    pre = ImgDataPreprocessor(mean=[0.0], std=[1.0]).to("meta")
+    pre.to(torch.float64)
+    assert pre.device == torch.device("meta")
+    assert pre.mean.device.type == "meta" and pre.mean.dtype == torch.float64
+
+
+def test_the_model_moves_its_preprocessor():
+    from mme.model import BaseModel
+
+    class Model(BaseModel):
+        def forward(self, inputs, data_samples=None, mode="tensor"):
+            return inputs
+
+    model = Model(data_preprocessor=dict(type="ImgDataPreprocessor", mean=[1.0], std=[2.0]))
+    model.to("meta")
+    assert model.data_preprocessor.device == torch.device("meta")
+    out = model.data_preprocessor({"inputs": [torch.ones(1, 2, 2)]})
+    assert out["inputs"].device.type == "meta" and out["inputs"].shape == (1, 1, 2, 2)
+    plain = Model().to("meta")  # a BaseDataPreprocessor, which holds no tensors: it can come back
+    assert plain.data_preprocessor.device == torch.device("meta")
+    assert plain.cpu().data_preprocessor.device == torch.device("cpu")
+
+
+def test_cuda_sets_the_target_device(monkeypatch):
+    # No GPU here: stand in for the parts that need one and check where batches would go.
+    monkeypatch.setattr(torch.nn.Module, "cuda", lambda self, device=None: self)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 3)
+    pre = BaseDataPreprocessor()
+    assert pre.cuda().device == torch.device("cuda", 3)
+    assert pre.cuda(1).device == torch.device("cuda", 1)
+    assert pre.cuda(torch.device("cuda", 2)).device == torch.device("cuda", 2)
+    assert pre.cpu().device == torch.device("cpu")
+
+
+@pytest.mark.parametrize("non_blocking", [False, True])
+def test_cast_data_copies_to_the_device_as_configured(monkeypatch, non_blocking):
+    calls = []
+    real_to = torch.Tensor.to
+
+    def spy(self, *args, **kwargs):
+        calls.append((args, kwargs))
+        return real_to(self, *args, **kwargs)
+
+    pre = BaseDataPreprocessor(non_blocking=non_blocking).to("meta")
+    monkeypatch.setattr(torch.Tensor, "to", spy)
+    out = pre.cast_data({"x": torch.ones(2), "y": [torch.zeros(1)]})
+    assert out["x"].device.type == out["y"][0].device.type == "meta"
+    assert calls == [((torch.device("meta"),), {"non_blocking": non_blocking})] * 2
+    calls.clear()
+    on_device = torch.ones(1, device="meta")
+    assert pre.cast_data(on_device) is on_device  # already there: not copied
+    assert calls == []

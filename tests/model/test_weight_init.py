@@ -76,24 +76,161 @@ def test_registered_names_are_mmengines():
     )
 
 
-def test_functional_inits():
-    lin = nn.Linear(100, 100)
+def _moments(t: torch.Tensor) -> tuple[float, float]:
+    t = t.detach().double()
+    return t.mean().item(), t.std().item()
+
+
+def _check_moments(t: torch.Tensor, mean: float, std: float) -> None:
+    """The sample mean and std of ``t`` match within 5 standard errors of their estimates.
+
+    The standard error of the mean is ``std / sqrt(n)``; that of the std is ``std / sqrt(2n)``
+    (normal), a little more for other shapes, so 6 of it bounds both.
+    """
+    n = t.numel()
+    got_mean, got_std = _moments(t)
+    assert abs(got_mean - mean) <= 5 * std / math.sqrt(n), (got_mean, mean)
+    assert abs(got_std - std) <= 6 * std / math.sqrt(2 * n), (got_std, std)
+
+
+def _phi(x: float) -> float:
+    return math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+
+
+def _cdf(x: float) -> float:
+    return (1 + math.erf(x / math.sqrt(2))) / 2
+
+
+def _truncated_moments(mean: float, std: float, a: float, b: float) -> tuple[float, float]:
+    """Mean and std of N(mean, std) truncated to [a, b]."""
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    z = _cdf(beta) - _cdf(alpha)
+    m = mean + std * (_phi(alpha) - _phi(beta)) / z
+    var = std**2 * (1 + (alpha * _phi(alpha) - beta * _phi(beta)) / z - ((_phi(alpha) - _phi(beta)) / z) ** 2)
+    return m, math.sqrt(var)
+
+
+# A weight of shape (out, in) = (200, 800): fan_in 800 and fan_out 200 tell the modes apart.
+FAN_IN, FAN_OUT = 800, 200
+
+
+@pytest.fixture
+def lin():
+    torch.manual_seed(0)
+    return nn.Linear(FAN_IN, FAN_OUT)
+
+
+def test_constant_init(lin):
     constant_init(lin, 2.0, bias=1.0)
     assert torch.all(lin.weight == 2) and torch.all(lin.bias == 1)
-    uniform_init(lin, a=-0.1, b=0.1, bias=0.5)
-    assert lin.weight.abs().max() <= 0.1 and torch.all(lin.bias == 0.5)
-    normal_init(lin, mean=3, std=0.01)
-    assert abs(lin.weight.mean().item() - 3) < 0.01
-    trunc_normal_init(lin, std=1, a=-0.5, b=0.5)
-    assert lin.weight.abs().max() <= 0.5
-    xavier_init(lin, distribution="uniform")
-    bound = math.sqrt(6 / 200)
-    assert lin.weight.abs().max() <= bound
-    kaiming_init(lin, mode="fan_in", distribution="uniform")
-    assert lin.weight.abs().max() <= math.sqrt(6 / 100)
-    caffe2_xavier_init(lin)
-    assert lin.weight.abs().max() <= math.sqrt(3 / 100) + 1e-6
+    constant_init(lin, -0.5)
+    assert torch.all(lin.weight == -0.5) and torch.all(lin.bias == 0)  # bias 0 by default
     constant_init(nn.ReLU(), 1.0)  # no weight: nothing to do
+
+
+def test_uniform_init(lin):
+    uniform_init(lin, a=-0.1, b=0.3, bias=0.5)
+    w = lin.weight
+    assert w.min() >= -0.1 and w.max() <= 0.3
+    assert w.min() < -0.099 and w.max() > 0.299  # the whole range is used
+    _check_moments(w, 0.1, 0.4 / math.sqrt(12))
+    assert torch.all(lin.bias == 0.5)
+    uniform_init(lin)
+    _check_moments(lin.weight, 0.5, 1 / math.sqrt(12))  # U(0, 1) by default
+
+
+def test_normal_init(lin):
+    normal_init(lin, mean=3, std=0.5, bias=-1)
+    _check_moments(lin.weight, 3, 0.5)
+    assert torch.all(lin.bias == -1)
+    normal_init(lin)
+    _check_moments(lin.weight, 0, 1)  # N(0, 1) by default
+
+
+@pytest.mark.parametrize("mean, std, a, b", [(0, 1, -0.5, 0.5), (1, 2, 0, 3), (0, 0.02, -2, 2)])
+def test_trunc_normal_init(lin, mean, std, a, b):
+    trunc_normal_init(lin, mean=mean, std=std, a=a, b=b, bias=0.25)
+    w = lin.weight
+    assert w.min() >= a and w.max() <= b
+    m, s = _truncated_moments(mean, std, a, b)
+    _check_moments(w, m, s)
+    assert torch.all(lin.bias == 0.25)
+    if (b - a) / std < 4:  # a tight truncation: the bounds are reached
+        assert w.min() < a + 0.01 * (b - a) and w.max() > b - 0.01 * (b - a)
+
+
+@pytest.mark.parametrize("gain", [1, 2])
+def test_xavier_init(lin, gain):
+    xavier_init(lin, gain=gain, distribution="uniform", bias=0.5)
+    bound = gain * math.sqrt(6 / (FAN_IN + FAN_OUT))
+    assert lin.weight.abs().max() <= bound and lin.weight.abs().max() > 0.99 * bound
+    _check_moments(lin.weight, 0, bound / math.sqrt(3))
+    assert torch.all(lin.bias == 0.5)
+    xavier_init(lin, gain=gain)  # normal by default
+    _check_moments(lin.weight, 0, gain * math.sqrt(2 / (FAN_IN + FAN_OUT)))
+
+
+@pytest.mark.parametrize("mode, fan", [("fan_in", FAN_IN), ("fan_out", FAN_OUT)])
+@pytest.mark.parametrize("a, nonlinearity, gain", [(0, "relu", math.sqrt(2)), (0.5, "leaky_relu", math.sqrt(2 / 1.25)),
+                                                   (0, "linear", 1.0)])
+def test_kaiming_init(lin, mode, fan, a, nonlinearity, gain):
+    kaiming_init(lin, a=a, mode=mode, nonlinearity=nonlinearity, bias=0.5)
+    _check_moments(lin.weight, 0, gain / math.sqrt(fan))
+    assert torch.all(lin.bias == 0.5)
+    kaiming_init(lin, a=a, mode=mode, nonlinearity=nonlinearity, distribution="uniform")
+    bound = gain * math.sqrt(3 / fan)
+    assert lin.weight.abs().max() <= bound and lin.weight.abs().max() > 0.99 * bound
+    _check_moments(lin.weight, 0, bound / math.sqrt(3))
+    assert torch.all(lin.bias == 0)
+
+
+def test_kaiming_defaults_are_mmengines(lin):
+    kaiming_init(lin)  # fan_out, relu, normal
+    _check_moments(lin.weight, 0, math.sqrt(2) / math.sqrt(FAN_OUT))
+
+
+def test_kaiming_fans_of_a_convolution():
+    torch.manual_seed(0)
+    conv = nn.Conv2d(64, 16, 3)  # fan_in 64 * 9, fan_out 16 * 9
+    kaiming_init(conv, mode="fan_in")
+    _check_moments(conv.weight, 0, math.sqrt(2 / (64 * 9)))
+    kaiming_init(conv, mode="fan_out")
+    _check_moments(conv.weight, 0, math.sqrt(2 / (16 * 9)))
+
+
+def test_caffe2_xavier_init(lin):
+    caffe2_xavier_init(lin, bias=0.5)
+    # Kaiming uniform, a=1 (leaky_relu gain 1), fan_in: U(-sqrt(3 / fan_in), sqrt(3 / fan_in))
+    bound = math.sqrt(3 / FAN_IN)
+    assert lin.weight.abs().max() <= bound + 1e-7 and lin.weight.abs().max() > 0.99 * bound
+    _check_moments(lin.weight, 0, bound / math.sqrt(3))
+    assert torch.all(lin.bias == 0.5)
+
+
+@pytest.mark.parametrize("cfg, mean, std", [
+    ({"type": "Normal", "mean": 2, "std": 0.1}, 2, 0.1),
+    ({"type": "Uniform", "a": 1, "b": 3}, 2, 2 / math.sqrt(12)),
+    ({"type": "TruncNormal", "std": 1, "a": -1, "b": 1}, *_truncated_moments(0, 1, -1, 1)),
+    ({"type": "Xavier", "gain": 3}, 0, 3 * math.sqrt(2 / (FAN_IN + FAN_OUT))),
+    ({"type": "Xavier", "distribution": "uniform"}, 0, math.sqrt(2 / (FAN_IN + FAN_OUT))),
+    ({"type": "Kaiming"}, 0, math.sqrt(2 / FAN_OUT)),
+    ({"type": "Kaiming", "mode": "fan_in", "nonlinearity": "linear"}, 0, 1 / math.sqrt(FAN_IN)),
+    ({"type": "Kaiming", "a": 1, "nonlinearity": "leaky_relu", "distribution": "uniform"}, 0, 1 / math.sqrt(FAN_OUT)),
+    ({"type": "Caffe2Xavier"}, 0, 1 / math.sqrt(FAN_IN)),
+])
+def test_registered_initializers_draw_from_their_distribution(lin, cfg, mean, std):
+    net = nn.Sequential(lin, nn.Conv2d(1, 1, 1))
+    conv_before = net[1].weight.detach().clone()
+    initialize(net, {**cfg, "layer": "Linear", "bias": 0.125})
+    _check_moments(lin.weight, mean, std)
+    assert torch.all(lin.bias == 0.125)
+    assert torch.equal(net[1].weight, conv_before)  # not in `layer`
+
+
+def test_constant_initializer_fills_the_value():
+    net = nn.Sequential(nn.Linear(3, 3), nn.Conv2d(1, 2, 1))
+    initialize(net, {"type": "Constant", "layer": ["Linear", "Conv2d"], "val": 0.75, "bias": -2})
+    assert all(torch.all(m.weight == 0.75) and torch.all(m.bias == -2) for m in net)
 
 
 def test_functional_inits_bad_input():

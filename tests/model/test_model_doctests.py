@@ -1,0 +1,33 @@
+"""The examples in mme.model's docstrings run.
+
+Every module of ``mme.model`` goes through doctest, and each module in ``WITH_EXAMPLES`` must hold
+at least one example: a module that loses its examples, or a finder that finds none, fails.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import mme.model
+import pytest
+
+MODULES = sorted(m.name for m in pkgutil.iter_modules(mme.model.__path__, "mme.model."))
+WITH_EXAMPLES = [
+    "mme.model._init_functions",
+    "mme.model._utils",
+    "mme.model._weight_init",
+]
+
+
+def test_the_modules_with_examples_are_found():
+    assert MODULES and set(WITH_EXAMPLES) <= set(MODULES)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    if name in WITH_EXAMPLES:
+        assert result.attempted > 0, f"{name} has lost its docstring examples"
