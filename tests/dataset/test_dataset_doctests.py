@@ -15,6 +15,7 @@ import pytest
 
 MODULES = sorted(m.name for m in pkgutil.iter_modules(mme.dataset.__path__, "mme.dataset."))
 WITH_EXAMPLES = [
+    "mme.dataset._compose",
     "mme.dataset._fetch",
     "mme.dataset._utils",
 ]
