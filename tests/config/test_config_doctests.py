@@ -6,14 +6,9 @@ at least one example: a module that loses its examples, or a finder that finds n
 
 from __future__ import annotations
 
-import doctest
-import importlib
-import pkgutil
-
 import mme.config
-import pytest
+from doctest_support import doctest_tests
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(mme.config.__path__, "mme.config."))
 WITH_EXAMPLES = [
     "mme.config._config",
     "mme.config._config_dict",
@@ -23,13 +18,5 @@ WITH_EXAMPLES = [
 ]
 
 
-def test_the_modules_with_examples_are_found():
-    assert MODULES and set(WITH_EXAMPLES) <= set(MODULES)
-
-
-@pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-    if name in WITH_EXAMPLES:
-        assert result.attempted > 0, f"{name} has lost its docstring examples"
+test_the_modules_with_examples_are_found, test_docstring_examples = doctest_tests(
+    [mme.config], WITH_EXAMPLES)

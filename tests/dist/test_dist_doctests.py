@@ -7,17 +7,10 @@ finds none, fails.
 
 from __future__ import annotations
 
-import doctest
-import importlib
-import pkgutil
-
 import mme.device
 import mme.dist
-import pytest
+from doctest_support import doctest_tests
 
-MODULES = sorted(
-    m.name for p in (mme.device, mme.dist) for m in pkgutil.iter_modules(p.__path__, p.__name__ + ".")
-)
 WITH_EXAMPLES = [
     "mme.device._device",
     "mme.dist._collect",
@@ -27,13 +20,5 @@ WITH_EXAMPLES = [
 ]
 
 
-def test_the_modules_with_examples_are_found():
-    assert MODULES and set(WITH_EXAMPLES) <= set(MODULES)
-
-
-@pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-    if name in WITH_EXAMPLES:
-        assert result.attempted > 0, f"{name} has lost its docstring examples"
+test_the_modules_with_examples_are_found, test_docstring_examples = doctest_tests(
+    [mme.device, mme.dist], WITH_EXAMPLES)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import functools
 import hashlib
 import http.server
@@ -11,7 +10,6 @@ import logging
 import multiprocessing as mp
 import os
 import pickle
-import pkgutil
 import threading
 import time
 import warnings
@@ -38,9 +36,9 @@ from mme.dl_utils import (
     torch_meshgrid,
 )
 from mme.utils import digit_version
+from doctest_support import doctest_tests
 from torch import nn
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(mme.dl_utils.__path__, "mme.dl_utils."))
 WITH_EXAMPLES = [
     "mme.dl_utils._collect_env",
     "mme.dl_utils._image",
@@ -51,13 +49,7 @@ WITH_EXAMPLES = [
 ]
 
 
-@pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name):
-    assert set(WITH_EXAMPLES) <= set(MODULES)
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-    if name in WITH_EXAMPLES:
-        assert result.attempted > 0, f"{name} has lost its docstring examples"
+test_the_modules_with_examples_are_found, test_docstring_examples = doctest_tests([mme.dl_utils], WITH_EXAMPLES)
 
 
 @pytest.fixture

@@ -6,14 +6,9 @@ at least one example: a module that loses its examples, or a finder that finds n
 
 from __future__ import annotations
 
-import doctest
-import importlib
-import pkgutil
-
 import mme.optim
-import pytest
+from doctest_support import doctest_tests
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(mme.optim.__path__, "mme.optim."))
 WITH_EXAMPLES = [
     "mme.optim._constructor",
     "mme.optim._nonfinite",
@@ -21,13 +16,5 @@ WITH_EXAMPLES = [
 ]
 
 
-def test_the_modules_with_examples_are_found():
-    assert MODULES and set(WITH_EXAMPLES) <= set(MODULES)
-
-
-@pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-    if name in WITH_EXAMPLES:
-        assert result.attempted > 0, f"{name} has lost its docstring examples"
+test_the_modules_with_examples_are_found, test_docstring_examples = doctest_tests(
+    [mme.optim], WITH_EXAMPLES)
