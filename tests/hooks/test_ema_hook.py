@@ -186,3 +186,27 @@ def test_strict_load_is_honoured():
     lenient.before_run(_runner(model))
     lenient.after_load_checkpoint(_runner(model), {"state_dict": {"fc.weight": torch.ones(1, 1)}})
     assert _w(lenient.ema_model.module) == 1.0
+
+
+def test_integer_buffers_are_not_swapped():
+    model = Net()
+    hook = EMAHook(momentum=0.5, update_buffers=True)
+    hook.before_run(_runner(model))
+    model.bn.num_batches_tracked.fill_(5)
+    hook.after_train_iter(_runner(model), 0)  # the average copies integer buffers: 5
+    model.bn.num_batches_tracked.fill_(7)
+    hook.before_val_epoch(_runner(model))
+    assert model.bn.num_batches_tracked.item() == 7
+    assert hook.ema_model.module.bn.num_batches_tracked.item() == 5
+
+
+def test_a_checkpoint_without_some_model_keys_swaps_the_others():
+    model = Net()
+    hook = EMAHook(momentum=0.5)
+    _train(hook, model, [2.0, 4.0])  # EMA 3, model 4
+    checkpoint = {"state_dict": {"fc.weight": model.fc.weight.detach().clone()}}  # no BatchNorm keys
+    hook.before_save_checkpoint(_runner(model), checkpoint)
+    assert checkpoint["state_dict"]["fc.weight"].item() == 3.0
+    assert set(checkpoint["state_dict"]) == {"fc.weight"}
+    assert checkpoint["ema_state_dict"]["module.fc.weight"].item() == 4.0
+    assert "module.bn.running_mean" in checkpoint["ema_state_dict"]

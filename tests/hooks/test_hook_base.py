@@ -124,3 +124,9 @@ def test_the_priority_table():
         "HIGHEST": 0, "VERY_HIGH": 10, "HIGH": 30, "ABOVE_NORMAL": 40, "NORMAL": 50, "BELOW_NORMAL": 60, "LOW": 70,
         "VERY_LOW": 90, "LOWEST": 100}
     assert Hook.priority == "NORMAL"
+
+
+def test_every_n_counts_from_the_start_by_default():
+    hook = Hook()
+    assert hook.every_n_epochs(_runner(epoch=1), 2) and not hook.every_n_epochs(_runner(epoch=2), 2)
+    assert hook.every_n_train_iters(_runner(iter=3), 4) and not hook.every_n_train_iters(_runner(iter=4), 4)
