@@ -130,3 +130,11 @@ def test_every_n_counts_from_the_start_by_default():
     hook = Hook()
     assert hook.every_n_epochs(_runner(epoch=1), 2) and not hook.every_n_epochs(_runner(epoch=2), 2)
     assert hook.every_n_train_iters(_runner(iter=3), 4) and not hook.every_n_train_iters(_runner(iter=4), 4)
+
+
+def test_every_n_train_iters_counts_from_a_start_that_is_not_a_multiple_of_n():
+    hook = Hook()
+    assert hook.every_n_train_iters(_runner(iter=4), 3, start=2)  # 3 iterations since start
+    assert not hook.every_n_train_iters(_runner(iter=5), 3, start=2)
+    assert hook.every_n_epochs(_runner(epoch=3), 3, start=1)
+    assert not hook.every_n_epochs(_runner(epoch=4), 3, start=1)

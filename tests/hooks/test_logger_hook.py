@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -185,3 +188,234 @@ def test_after_run_copies_nothing_elsewhere_than_rank_0_or_without_out_dir(tmp_p
     runner.rank = 0
     LoggerHook().after_run(runner)
     assert not (tmp_path / "out").exists() and rec.closed == 2
+
+
+def test_interval_of_one_and_the_progress_bar_default():
+    assert LoggerHook(interval=1).interval == 1
+    assert LoggerHook().progress_bar is True
+
+
+class _FakeTerminal(io.StringIO):
+    """A console that says it is a terminal and records whether its last call was a flush."""
+
+    flushed = False
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        self.flushed = False
+        return super().write(text)
+
+    def flush(self):
+        self.flushed = True
+
+
+@pytest.fixture
+def terminal_logger():
+    logger = logging.getLogger("tests.hooks.logger_hook.terminal")
+    handler = logging.StreamHandler(_FakeTerminal())
+    logger.addHandler(handler)
+    yield logger
+    logger.removeHandler(handler)
+
+
+def _bar_runner(tmp_path, logger, **kw):
+    runner, _ = _runner(tmp_path, logger=logger, iter=0, max_iters=8, max_epochs=2, **kw)
+    return runner
+
+
+def test_the_progress_bar_lives_as_long_as_its_loops(tmp_path, terminal_logger):
+    terminal = terminal_logger.handlers[0].stream
+    runner = _bar_runner(tmp_path, terminal_logger)
+    hook = LoggerHook(interval=100)
+    assert not hook.progress_active
+    hook.before_train(runner)
+    assert hook.progress_active
+    assert terminal_logger.handlers[0].stream.isatty()  # log lines pass through the bar's console
+    hook.before_val(runner)
+    hook.after_val(runner)
+    assert hook.progress_active  # the training bar is still running
+    hook.after_train(runner)
+    assert not hook.progress_active
+    hook.before_test(runner)
+    assert hook.progress_active
+    hook.after_test(runner)
+    assert not hook.progress_active
+    hook.before_train(runner)
+    hook.on_exception(runner, RuntimeError("boom"))
+    assert not hook.progress_active
+    assert terminal_logger.handlers[0].stream is terminal  # given back
+
+
+def test_no_progress_bar_when_off_elsewhere_than_rank_0_or_without_a_terminal(tmp_path, terminal_logger):
+    hook = LoggerHook(progress_bar=False)
+    hook.before_train(_bar_runner(tmp_path, terminal_logger))
+    assert not hook.progress_active
+    hook = LoggerHook()
+    hook.before_train(_bar_runner(tmp_path, terminal_logger, rank=1))
+    assert not hook.progress_active
+    hook.before_train(_bar_runner(tmp_path, logging.getLogger("tests.hooks.logger_hook.no_terminal")))
+    assert not hook.progress_active
+
+
+def test_the_copy_folder_keeps_a_work_dir_name_ending_in_x(tmp_path):
+    runner, _ = _runner(tmp_path, work_dir=str(tmp_path / "run_X") + "/")
+    hook = LoggerHook(out_dir=str(tmp_path / "out"))
+    hook.before_run(runner)
+    assert hook.out_dir == os.path.join(str(tmp_path / "out"), "run_X")
+
+
+def test_after_run_copies_files_not_folders(tmp_path):
+    runner, rec = _runner(tmp_path)
+    os.makedirs(os.path.join(runner.log_dir, "old.log"))
+    with open(os.path.join(runner.log_dir, "old.log", "run.log"), "w") as f:
+        f.write("x")
+    hook = LoggerHook(out_dir=str(tmp_path / "out"))
+    hook.before_run(runner)
+    hook.after_run(runner)
+    assert (tmp_path / "out" / "work" / "old.log" / "run.log").read_text() == "x"
+
+
+def test_after_run_takes_the_progress_bar_down(tmp_path, terminal_logger):
+    runner = _bar_runner(tmp_path, terminal_logger)
+    hook = LoggerHook()
+    hook.before_train(runner)
+    hook.after_run(runner)
+    assert not hook.progress_active
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _last_frame(text: str) -> str:
+    """The bar as last drawn (rich redraws it in place, each frame after a carriage return)."""
+    return [line for line in re.split(r"[\r\n]", text) if "━" in line][-1]
+
+
+@pytest.mark.parametrize("by_epoch, label", [(True, "train epoch 2/2"), (False, "train")])
+def test_the_training_bar_shows_the_epoch_and_the_iterations(tmp_path, terminal_logger, by_epoch, label):
+    terminal = terminal_logger.handlers[0].stream
+    runner = _bar_runner(tmp_path, terminal_logger, _train_loop=SimpleNamespace(by_epoch=by_epoch))
+    hook = LoggerHook(interval=100)
+    hook.before_train(runner)
+    for epoch in range(2):
+        runner.epoch = epoch
+        hook.before_train_epoch(runner)
+        for batch_idx in range(4):
+            hook.after_train_iter(runner, batch_idx)
+            runner.iter += 1
+        hook.before_val(runner)  # a validation bar below the training bar, gone when it ends
+        hook.after_val(runner)
+    hook.after_train(runner)
+    frame = _last_frame(_ANSI.sub("", terminal.getvalue()))
+    assert re.match(rf"{label} ━+ 8/8 \S+ eta \S+$", frame), frame
+
+
+def test_a_validation_bar_counts_its_batches_and_log_lines_pass_above_it(tmp_path, terminal_logger):
+    terminal = terminal_logger.handlers[0].stream
+    terminal_logger.setLevel(logging.INFO)
+    runner = _bar_runner(tmp_path, terminal_logger, _train_loop=None)
+    hook = LoggerHook(interval=100)
+    hook.before_val(runner)
+    for batch_idx in range(5):
+        hook.after_val_iter(runner, batch_idx)
+    long_line = "a long line " + "x" * 150
+    terminal_logger.info(long_line)
+    before = terminal.getvalue()
+    terminal_logger.handlers[0].stream.write("no newline yet")
+    assert "\n" not in terminal.getvalue()[len(before):]  # nothing printed before the line ends
+    hook.after_val(runner)
+    text = _ANSI.sub("", terminal.getvalue())
+    assert re.match(r"val ━+ 5/5 \S+ eta \S+$", _last_frame(text))
+    assert long_line in re.split(r"[\r\n]", text)  # one line, not wrapped at the console width
+    assert text.endswith("no newline yet")  # a partial line is written out when the bar goes
+    assert terminal.flushed
+    assert terminal_logger.handlers[0].stream is terminal
+
+
+@pytest.mark.parametrize("batches", [0, 4])
+def test_a_test_bar_counts_from_zero(tmp_path, terminal_logger, batches):
+    terminal = terminal_logger.handlers[0].stream
+    hook = LoggerHook(interval=100)
+    runner = _bar_runner(tmp_path, terminal_logger)
+    hook.before_test(runner)
+    for batch_idx in range(batches):
+        hook.after_test_iter(runner, batch_idx)
+    hook.after_test(runner)
+    assert re.match(rf"test ━+ {batches}/4 ", _last_frame(_ANSI.sub("", terminal.getvalue())))
+    assert terminal.getvalue().endswith("\x1b[2K")  # the bar's line is erased at the end
+
+
+def test_the_bar_finds_the_terminal_among_other_handlers(tmp_path, terminal_logger):
+    terminal_logger.addHandler(logging.NullHandler())
+    try:
+        hook = LoggerHook()
+        hook.before_train(_bar_runner(tmp_path, terminal_logger))
+        assert hook.progress_active
+        hook.after_train(_bar_runner(tmp_path, terminal_logger))
+    finally:
+        terminal_logger.removeHandler(terminal_logger.handlers[-1])
+
+
+def test_a_stream_changed_while_the_bar_is_shown_is_kept(tmp_path, terminal_logger):
+    handler = terminal_logger.handlers[0]
+    other = io.StringIO()
+    hook = LoggerHook()
+    hook.before_train(_bar_runner(tmp_path, terminal_logger))
+    handler.setStream(other)
+    hook.after_train(_bar_runner(tmp_path, terminal_logger))
+    assert handler.stream is other
+
+
+def test_validation_steps_without_a_built_training_loop(tmp_path):
+    for loop, step in (({"type": "EpochBasedTrainLoop"}, 0), (SimpleNamespace(), 2)):  # a config; a loop
+        runner, rec = _runner(tmp_path, _train_loop=loop)
+        hook = LoggerHook()
+        hook.after_val_epoch(runner, {"acc": 0.5})
+        assert rec.scalars[0][1] == step
+
+
+class _NoTtyStream:
+    """A stream without isatty, and one whose isatty fails (closed)."""
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+class _ClosedStream(_NoTtyStream):
+    def isatty(self):
+        raise ValueError("I/O operation on closed file")
+
+
+@pytest.mark.parametrize("stream", [_NoTtyStream(), _ClosedStream()])
+def test_no_progress_bar_on_a_stream_that_cannot_say_it_is_a_terminal(tmp_path, stream):
+    logger = logging.getLogger("tests.hooks.logger_hook.odd_stream")
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    try:
+        hook = LoggerHook()
+        hook.before_train(_bar_runner(tmp_path, logger))
+        assert not hook.progress_active
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_the_bar_console_reports_the_terminal_file_descriptor(tmp_path):
+    class Terminal(_FakeTerminal):
+        def fileno(self):
+            return 7
+
+    logger = logging.getLogger("tests.hooks.logger_hook.fileno")
+    handler = logging.StreamHandler(Terminal())
+    logger.addHandler(handler)
+    try:
+        hook = LoggerHook()
+        hook.before_train(_bar_runner(tmp_path, logger))
+        assert handler.stream.fileno() == 7  # through the bar's console writer
+        hook.after_train(_bar_runner(tmp_path, logger))
+    finally:
+        logger.removeHandler(handler)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import math
 import time
 from types import SimpleNamespace
 
@@ -353,3 +354,134 @@ def test_profiler_logs_through_the_runner_logger(tmp_path, caplog):
         hook.before_run(runner)
         hook.after_train_iter(runner, 0)
     assert "profiler is profiling..." in caplog.text and hook._done
+
+
+def test_iter_timer_times_from_each_epoch_start_and_restarts_its_eta_with_training(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(time, "perf_counter", clock)
+    hub = _hub("iter_timer_2")
+    runner = SimpleNamespace(message_hub=hub, iter=0, max_iters=4)
+    hook = IterTimerHook()
+    clock.now += 50.0  # building the runner takes a while: not data time
+    hook.before_train(runner)
+    hook.before_train_epoch(runner)
+    clock.now += 1.0
+    hook.before_train_iter(runner, 0)
+    assert hub.get_scalar("train/data_time").current() == 1.0
+    clock.now += 1.0
+    hook.after_train_iter(runner, 0)
+    assert hub.get_info("eta") == pytest.approx(2.0 / 1 * 3)  # from the first iteration on
+    runner.iter = 1
+    clock.now += 4.0
+    hook.after_train_iter(runner, 1)
+    runner.iter = 2
+    clock.now += 4.0
+    hook.after_train_iter(runner, 2)
+    assert hub.get_info("eta") == pytest.approx(10.0 / 3 * 1)  # one left
+    clock.now += 30.0  # validation waits for its dataloader
+    hook.before_val_epoch(runner)
+    clock.now += 2.0
+    hook.after_val_iter(runner, 0)
+    assert hub.get_scalar("val/time").current() == 2.0
+    # a second training (e.g. train() called again) starts its accounting afresh
+    runner.iter = 0
+    hook.before_train(runner)
+    hook.before_train_epoch(runner)
+    clock.now += 6.0
+    hook.after_train_iter(runner, 0)
+    assert hook.time_sec_tot == 6.0 and hub.get_info("eta") == pytest.approx(6.0 * 3)
+
+
+def test_param_scheduler_hook_leaves_metric_driven_schedulers_to_validation():
+    by_iter = _Sched("iter_plateau", False, True)
+    runner = SimpleNamespace(param_schedulers=[by_iter])
+    hook = ParamSchedulerHook()
+    hook.after_train_iter(runner, 0)
+    hook.after_train_epoch(runner)
+    assert by_iter.steps == []
+    hook.after_val_epoch(runner, {"loss": 1.0})
+    assert by_iter.steps == [({"loss": 1.0},)]
+
+
+@pytest.mark.parametrize("shape, expected", [
+    ((1, 2, 4), (2, 4, 1)),  # one channel first: to channels last
+    ((3, 1, 4), (1, 4, 3)),
+    ((3, 4, 1), (3, 4, 1)),  # already channels last
+    ((3, 4, 3), (3, 4, 3)),
+    ((2, 4, 5), (2, 4, 5)),  # not an image layout we know: left alone
+])
+def test_naive_visualization_puts_channels_last(shape, expected):
+    calls, visualizer = _visualizer()
+    image = torch.arange(math.prod(shape), dtype=torch.float32).reshape(shape)
+    NaiveVisualizationHook().after_test_iter(SimpleNamespace(visualizer=visualizer), 0, {"inputs": [image]})
+    assert calls[0][1].shape == expected
+
+
+def test_naive_visualization_scales_the_value_range_to_bytes():
+    calls, visualizer = _visualizer()
+    image = np.array([[1.0, 2.0], [3.0, 5.0]])
+    NaiveVisualizationHook().after_test_iter(SimpleNamespace(visualizer=visualizer), 0, {"inputs": [image]})
+    assert calls[0][1].tolist() == [[0, 63], [127, 255]]
+    assert calls[0][2]["draw_gt"] is True and calls[0][2]["draw_pred"] is True  # the defaults
+
+
+def test_runtime_info_without_dataset_meta_records_none():
+    hub = _hub("runtime_info_4")
+    runner = _info_runner(hub)
+    runner.train_dataloader = SimpleNamespace(dataset=object())
+    RuntimeInfoHook().before_train(runner)
+    assert "dataset_meta" not in hub.runtime_info and hub.get_info("max_iters") == 40
+
+
+def test_profiler_defaults():
+    hook = ProfilerHook()
+    assert (hook.by_epoch, hook.profile_times, hook.record_shapes, hook.profile_memory, hook.with_stack,
+            hook.with_flops, hook.json_trace_path, hook.on_trace_ready) == (True, 1, False, False, False, False, None,
+                                                                            None)
+    assert hook.activities == [torch.profiler.ProfilerActivity.CPU]  # no CUDA unless asked
+
+
+def test_profiler_after_run_stops_a_profile_that_is_still_running(tmp_path):
+    hook = ProfilerHook(profile_times=5, json_trace_path=str(tmp_path / "trace.json"))
+    _profiled_run(hook, tmp_path, epochs=2)  # ends before 5 epochs
+    assert not (tmp_path / "trace.json").exists()
+    hook.after_run(SimpleNamespace(logger=_Logger()))
+    assert (tmp_path / "trace.json").is_file()
+    ProfilerHook().after_run(SimpleNamespace(logger=_Logger()))  # never started: nothing to stop
+
+
+@pytest.mark.parametrize("cfg, folder", [(dict(type="tb_trace"), "tf_tracing_logs"),
+                                         (dict(type="tb_trace", dir_name="{tmp}/mine"), "mine")])
+def test_profiler_tensorboard_traces_go_to_the_log_dir_or_dir_name(tmp_path, cfg, folder):
+    cfg = {k: v.format(tmp=tmp_path) if isinstance(v, str) else v for k, v in cfg.items()}
+    hook = ProfilerHook(by_epoch=False, profile_times=1, on_trace_ready=cfg)
+    runner = SimpleNamespace(logger=_Logger(), log_dir=str(tmp_path), epoch=0, iter=0)
+    hook.before_run(runner)
+    torch.ones(4).sum()
+    hook.after_train_iter(runner, 0)
+    assert [p.suffix for p in (tmp_path / folder).iterdir()] == [".json"]
+
+
+class _Countable:
+    """Not a tensor nor a number, but sized like one (numel/item)."""
+
+    def __init__(self, n, value=2.5):
+        self.n, self.value = n, value
+
+    def numel(self):
+        return self.n
+
+    def item(self):
+        return self.value
+
+
+class _NeedsArgs:
+    def numel(self, dim):
+        return 1
+
+
+def test_runtime_info_takes_anything_with_one_element_as_a_scalar():
+    hub = _hub("runtime_info_5")
+    RuntimeInfoHook().after_train_iter(_info_runner(hub), 0, outputs={
+        "one": _Countable(1), "many": _Countable(3), "odd": _NeedsArgs()})
+    assert {k: v.current() for k, v in hub.log_scalars.items()} == {"train/one": 2.5}

@@ -15,3 +15,6 @@ TRACE_DIR_ENV = "MME_MUTATION_TRACE_DIR"  # where traced worker processes leave 
 TRACE_FILES_ENV = "MME_MUTATION_TRACE_FILES"  # the files to trace, os.pathsep-separated
 TEST_ENV = "MME_MUTATION_TEST"  # the test running now, read by traced worker processes
 COLLECT = "<collect>"  # the context of lines run outside any test (imports at collection)
+
+# pytest runs in a scratch folder, on the repository's configuration and tests.
+PYTEST_ARGS = ("-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT), "-c", str(ROOT / "pytest.ini"))

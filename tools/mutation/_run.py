@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._common import EQUIVALENTS_FILE, MUTANT_ENV, REPORT_DIR, ROOT
+from ._common import EQUIVALENTS_FILE, MUTANT_ENV, PYTEST_ARGS, REPORT_DIR, ROOT
 from ._operators import Mutant, install_mutant, module_name
 from ._trace import child_env
 
@@ -23,8 +23,10 @@ from ._trace import child_env
 def fork_child(fn: Any, log: Path | None, *args: Any) -> int:
     """Fork a child that runs fn(*args) and exits with its result.
 
-    With a ``log`` the child writes its output there and gets its own process group (killed as a
-    whole when it ends); without one it stays in the foreground, on this terminal.
+    With a ``log`` the child writes its output there, works in the log's folder (a scratch folder:
+    whatever a mutant writes to the current directory stays out of the working tree) and gets its
+    own process group (killed as a whole when it ends); without one it stays in the foreground, on
+    this terminal.
     """
     sys.stdout.flush()
     sys.stderr.flush()
@@ -38,7 +40,7 @@ def fork_child(fn: Any, log: Path | None, *args: Any) -> int:
             fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             os.dup2(fd, 1)
             os.dup2(fd, 2)
-        os.chdir(ROOT)
+        os.chdir(ROOT if log is None else log.parent)
         code = fn(*args)
     except BaseException:
         import traceback
@@ -75,7 +77,7 @@ def _mutant_child(spec: dict, nodeids: list[str], basetemp: str) -> int:
         return 70
     child_env({MUTANT_ENV: json.dumps(spec)})
     install_mutant(spec)
-    return int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", f"--basetemp={basetemp}", *nodeids]))
+    return int(pytest.main([*PYTEST_ARGS, "-x", f"--basetemp={basetemp}", *(f"{ROOT}/{n}" for n in nodeids)]))
 
 
 # Third-party packages that start threads or servers when imported: never imported before a fork.

@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from ._common import COLLECT, MUTANT_ENV, ROOT, SITE_DIR, TEST_ENV, TRACE_DIR_ENV, TRACE_FILES_ENV
+from ._common import COLLECT, MUTANT_ENV, PYTEST_ARGS, ROOT, SITE_DIR, TEST_ENV, TRACE_DIR_ENV, TRACE_FILES_ENV
 from ._operators import install_mutant
 
 
@@ -116,7 +116,8 @@ def coverage_child(tests: list[str], files: list[str], workdir: Path) -> int:
                 failed.add(report.nodeid)
 
     tracer.start()
-    code = pytest.main(["-q", "-p", "no:cacheprovider", f"--basetemp={workdir / 'tmp'}", *tests], plugins=[Plugin()])
+    code = pytest.main([*PYTEST_ARGS, f"--basetemp={workdir / 'tmp'}", *(str(ROOT / t) for t in tests)],
+                       plugins=[Plugin()])
     sys.settrace(None)
     threading.settrace(None)  # type: ignore[arg-type]
     hits: dict[str, set[tuple[str, int]]] = defaultdict(set)
