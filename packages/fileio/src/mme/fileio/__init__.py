@@ -54,7 +54,7 @@ from ._io import (
     rmtree,
 )
 from ._load_dump import dict_from_file, dump, list_from_file, load
-from ._local import LocalBackend, atomic_write
+from ._local import LocalBackend, atomic_write, replace_dir, temp_sibling
 from ._registry import (
     get_file_backend,
     register_backend,
@@ -118,6 +118,8 @@ __all__ = [
     "registered_prefixes",
     "remove",
     "remove_temp_files",
+    "replace_dir",
     "rmtree",
+    "temp_sibling",
     "verify_zip",
 ]

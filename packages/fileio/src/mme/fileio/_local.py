@@ -29,7 +29,8 @@ def remove_temp_files(directory: PathLike) -> list[str]:
     """Remove the temporary files that atomic writes left in ``directory`` when their process died.
 
     Only files named the way :func:`atomic_write` names them (``.<name>.<12 hex digits>.tmp``)
-    directly in ``directory`` are removed; subdirectories and every other file are left alone.
+    directly in ``directory`` are removed, and directories so named (a sharded checkpoint is
+    filled under such a name and renamed when complete); every other entry is left alone.
     Call it only where no other process may be writing at the same time (e.g. a run's own
     output directory at its start). A missing directory holds nothing.
 
@@ -49,13 +50,16 @@ def remove_temp_files(directory: PathLike) -> list[str]:
     """
     try:
         with os.scandir(directory) as it:
-            entries = [e for e in it if _TEMP_NAME.fullmatch(e.name) and e.is_file(follow_symlinks=False)]
+            entries = [e for e in it if _TEMP_NAME.fullmatch(e.name) and not e.is_symlink()]
     except (FileNotFoundError, NotADirectoryError):
         return []
     removed = []
     for entry in entries:
         try:
-            os.unlink(entry.path)
+            if entry.is_dir(follow_symlinks=False):  # a directory being filled (a sharded checkpoint)
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
         except FileNotFoundError:
             continue
         except OSError as exc:  # e.g. still open by a live process on Windows: leave it
@@ -63,6 +67,40 @@ def remove_temp_files(directory: PathLike) -> list[str]:
             continue
         removed.append(entry.path)
     return sorted(removed)
+
+
+def temp_sibling(path: PathLike, token: str | None = None) -> str:
+    """A temporary path next to ``path`` (``.<name>.<12 hex digits>.tmp``) to fill before publishing.
+
+    :func:`remove_temp_files` removes what a killed process left under such a name. ``token``
+    (12 hex digits) makes the name the same on every rank of a job; by default it is random.
+    """
+    path = os.fspath(path)
+    name = f".{os.path.basename(path)}.{token}.tmp" if token else _temp_name(os.path.basename(path))
+    if not _TEMP_NAME.fullmatch(name):
+        raise ValueError(f"token must be 12 hex digits, got {token!r}")
+    return os.path.join(os.path.dirname(path), name)
+
+
+def replace_dir(src: PathLike, dst: PathLike) -> None:
+    """Publish the complete directory ``src`` as ``dst`` by renaming it (same filesystem).
+
+    Readers find ``dst`` whole or not at all, never half-written. An existing ``dst`` is first
+    renamed to a temporary sibling and removed after; if the process dies in between, ``dst`` is
+    missing and the old copy is a temporary left for :func:`remove_temp_files`.
+    """
+    src, dst = os.fspath(src), os.fspath(dst)
+    old = None
+    if os.path.lexists(dst):
+        old = temp_sibling(dst)
+        os.rename(dst, old)
+    os.rename(src, dst)
+    _fsync_dir(os.path.dirname(os.path.abspath(dst)))
+    if old is not None:
+        if os.path.isdir(old) and not os.path.islink(old):
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.unlink(old)
 
 
 def _fsync_dir(dirname: str) -> None:

@@ -39,7 +39,7 @@ def _load_cfg(args: argparse.Namespace) -> Config:
 
 def _build_runner(cfg: Config):  # noqa: ANN202 - Runner import is deferred to keep --help fast
     from mme.registry import RUNNERS
-    from mme.runner import Runner
+    from mme.runner import FlexibleRunner, Runner  # noqa: F401 - importing FlexibleRunner registers it
 
     if "runner_type" in cfg:
         return RUNNERS.get(cfg.runner_type).from_cfg(cfg)

@@ -25,6 +25,14 @@ _RULES = {"greater": lambda x, y: x > y, "less": lambda x, y: x < y}
 _INIT = {"greater": -math.inf, "less": math.inf}
 
 
+def _remove_checkpoint(path: str, backend_args: dict | None) -> None:
+    """Remove a checkpoint file, or a sharded checkpoint's directory, if it exists."""
+    if fileio.isdir(path, backend_args=backend_args):
+        fileio.rmtree(path, backend_args=backend_args)
+    elif fileio.exists(path, backend_args=backend_args):
+        fileio.remove(path, backend_args=backend_args)
+
+
 @HOOKS.register_module()
 class CheckpointHook(Hook):
     """Saves checkpoints and keeps ``last_checkpoint`` in the work directory pointing at the newest.
@@ -236,8 +244,7 @@ class CheckpointHook(Hook):
         fileio.put_text(path, osp.join(runner.work_dir, "last_checkpoint"))
         for old in removed:
             old_path = fileio.join_path(out_dir, tmpl.format(old), backend_args=self.backend_args)
-            if fileio.exists(old_path, backend_args=self.backend_args):
-                fileio.remove(old_path, backend_args=self.backend_args)
+            _remove_checkpoint(old_path, self.backend_args)
 
     def after_train(self, runner: Any) -> None:
         """Publish the last and best checkpoints of the training when ``published_keys`` is set."""
@@ -277,6 +284,6 @@ class CheckpointHook(Hook):
             runner.save_checkpoint(self.out_dir, name, save_optimizer=False, save_param_scheduler=False,
                                    by_epoch=False, backend_args=self.backend_args)
             stale = old_path and old_path != path and is_main_process()
-            if stale and fileio.exists(old_path, backend_args=self.backend_args):
-                fileio.remove(old_path, backend_args=self.backend_args)
+            if stale:
+                _remove_checkpoint(old_path, self.backend_args)
             runner.logger.info(f"The best checkpoint with {score:0.4f} {key} at {step} {unit} is saved to {name}.")

@@ -15,6 +15,7 @@ _EXPORTS = {
     "BaseLoop": "._base_loop",
     "CheckpointError": "._errors",
     "EpochBasedTrainLoop": "._train_loops",
+    "FlexibleRunner": "._flexible",
     "IncompleteCheckpointError": "._errors",
     "IterBasedTrainLoop": "._train_loops",
     "LogProcessor": "._log_processor",
@@ -26,6 +27,7 @@ _EXPORTS = {
     "TestLoop": "._eval_loops",
     "UnsafeCheckpointError": "._errors",
     "ValLoop": "._eval_loops",
+    "autocast": "._amp",
     "find_latest_checkpoint": "._checkpoint",
     "get_priority": "mme.hooks",
     "get_rng_state": "._randomness",
@@ -38,13 +40,16 @@ _EXPORTS = {
     "set_random_seed": "._randomness",
     "set_rng_state": "._randomness",
     "to_weights_only_safe": "._checkpoint",
+    "turn_on_activation_checkpointing": "._activation_checkpointing",
     "weights_to_cpu": "._checkpoint",
+    "wrap_forward": "._activation_checkpointing",
 }
 
 __all__ = [
     "BaseLoop",
     "CheckpointError",
     "EpochBasedTrainLoop",
+    "FlexibleRunner",
     "IncompleteCheckpointError",
     "IterBasedTrainLoop",
     "LogProcessor",
@@ -57,6 +62,7 @@ __all__ = [
     "UnsafeCheckpointError",
     "ValLoop",
     "__version__",
+    "autocast",
     "find_latest_checkpoint",
     "get_priority",
     "get_rng_state",
@@ -69,7 +75,9 @@ __all__ = [
     "set_random_seed",
     "set_rng_state",
     "to_weights_only_safe",
+    "turn_on_activation_checkpointing",
     "weights_to_cpu",
+    "wrap_forward",
 ]
 
 

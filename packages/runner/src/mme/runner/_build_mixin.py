@@ -130,7 +130,8 @@ class BuildMixin:
         raise RunnerConfigError(f"model must be an nn.Module or a dict, got {type(model).__name__}")
 
     def build_optim_wrapper(self, optim_wrapper: Any) -> OptimWrapper | OptimWrapperDict:
-        """Build the optimizer wrapper from its config (``mme.optim.build_optim_wrapper``)."""
+        """Build the optimizer wrapper from its config, as the strategy does (``mme.optim.build_optim_wrapper``
+        for all but DeepSpeed's and ColossalAI's)."""
         if isinstance(optim_wrapper, (OptimWrapper, OptimWrapperDict)):
             return optim_wrapper
         import torch
@@ -139,7 +140,7 @@ class BuildMixin:
             return OptimWrapper(optim_wrapper)
         if isinstance(optim_wrapper, dict):
             with build_path("optim_wrapper", cfg=optim_wrapper):  # build errors name the key
-                return build_optim_wrapper(self.model, copy.deepcopy(optim_wrapper))
+                return self.strategy.build_optim_wrapper(copy.deepcopy(optim_wrapper), self.model)
         raise RunnerConfigError(f"optim_wrapper must be an OptimWrapper or a dict, got {type(optim_wrapper).__name__}")
 
     def _build_schedulers(self, scheduler: Any, optim_wrapper: Any, key: str = "param_scheduler") -> list:

@@ -20,6 +20,8 @@ from torch import nn
 import mme.fileio as fileio
 from mme.model import is_model_wrapper
 
+from mme.strategy import load_state_dict
+
 from ._errors import CheckpointError, IncompleteCheckpointError, UnsafeCheckpointError
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _CKPT_NAME = re.compile(r"^(?:epoch|iter)_(\d+)\.pth$")
+#: The file of a sharded checkpoint directory written last: the directory is complete when it is.
+SHARDED_EXTRAS = "extras.pth"
 
 
 def get_state_dict(module: nn.Module) -> dict[str, Any]:
@@ -138,7 +142,12 @@ def _local_is_complete(path: str) -> bool:
 
 
 def is_complete_checkpoint(filename: str, backend_args: dict | None = None) -> bool:
-    """Whether ``filename`` exists and is a complete (not truncated) torch checkpoint file."""
+    """Whether ``filename`` exists and is a complete (not truncated) torch checkpoint file.
+
+    A sharded checkpoint (a local directory) is complete when its ``extras.pth`` is.
+    """
+    if osp.isdir(filename):
+        return _local_is_complete(osp.join(filename, SHARDED_EXTRAS))
     try:
         if not fileio.exists(filename, backend_args=backend_args):
             return False
@@ -193,39 +202,6 @@ def _load_checkpoint(filename: str, map_location: Any = None, weights_only: bool
     if not isinstance(checkpoint, dict):
         raise CheckpointError(f"checkpoint {filename} holds a {type(checkpoint).__name__}, expected a dict")
     return checkpoint
-
-
-def load_state_dict(module: nn.Module, state_dict: Mapping[str, Any], strict: bool = False,
-                    logger: Any = None) -> list[str]:
-    """Load ``state_dict`` into ``module`` and report missing, unexpected and mis-shaped keys.
-
-    Keys whose shapes differ are skipped. With ``strict`` any problem raises
-    :class:`CheckpointError`; otherwise the problems are logged as a warning. Returns the list
-    of problem lines.
-    """
-    target: Any = module.module if is_model_wrapper(module) else module
-    own = target.state_dict()
-    filtered = OrderedDict()
-    mismatched = []
-    for key, value in state_dict.items():
-        if key in own and isinstance(value, torch.Tensor) and own[key].shape != value.shape:
-            mismatched.append(f"{key}: checkpoint {tuple(value.shape)} vs model {tuple(own[key].shape)}")
-            continue
-        filtered[key] = value
-    result = target.load_state_dict(filtered, strict=False)
-    problems = []
-    if result.unexpected_keys:
-        problems.append(f"unexpected keys in source state_dict: {', '.join(result.unexpected_keys)}")
-    if result.missing_keys:
-        problems.append(f"missing keys in source state_dict: {', '.join(result.missing_keys)}")
-    if mismatched:
-        problems.append("size mismatch: " + "; ".join(mismatched))
-    if problems:
-        message = "The model and loaded state dict do not match exactly\n" + "\n".join(problems)
-        if strict:
-            raise CheckpointError(message)
-        (logger or globals()["logger"]).warning(message)
-    return problems
 
 
 def _revise(state_dict: Mapping[str, Any], revise_keys: Sequence[tuple[str, str]]) -> OrderedDict:
@@ -298,6 +274,8 @@ def find_latest_checkpoint(work_dir: str, backend_args: dict | None = None, logg
     for directory in dict.fromkeys(dirs):
         try:
             names = list(fileio.list_dir_or_file(directory, list_dir=False, suffix=".pth", backend_args=backend_args))
+            if osp.isdir(directory):  # sharded checkpoints are local directories named like the files
+                names += list(fileio.list_dir_or_file(directory, list_file=False, backend_args=backend_args))
         except (OSError, ValueError, KeyError):
             continue
         candidates += [fileio.join_path(directory, n, backend_args=backend_args) for n in names if _CKPT_NAME.match(n)]

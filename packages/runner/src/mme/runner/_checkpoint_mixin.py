@@ -14,12 +14,12 @@ import mme.fileio as fileio
 from mme.device import get_device
 from mme.dist import is_main_process
 from mme.hooks import CheckpointHook
-from mme.model import is_model_wrapper
 from mme.registry import HOOKS
 
-from ._checkpoint import _load_checkpoint, find_latest_checkpoint, load_state_dict, save_checkpoint, weights_to_cpu
+from ._checkpoint import _load_checkpoint, find_latest_checkpoint, save_checkpoint, weights_to_cpu
 from ._errors import CheckpointError
 from ._randomness import get_rng_state, set_rng_state
+from ._sharded import is_sharded_checkpoint, load_sharded_extras, save_sharded_checkpoint, sharding_strategy
 from .version import __version__
 
 __all__ = ["CheckpointMixin", "DeferredLog", "checkpoint_backend_args"]
@@ -91,8 +91,11 @@ class CheckpointMixin:
                         by_epoch: bool = True, backend_args: dict | None = None) -> str:
         """Write a checkpoint of the current training state to ``out_dir/filename`` and return its path.
 
-        Only the main process writes. The file is written atomically through mme.fileio, and
-        holds ``meta`` (epoch, iter, seed, config text, versions, dataset_meta), ``state_dict``,
+        The strategy gives the model and optimizer states (gathered on every rank when sharded in
+        memory). With a ``'full'`` checkpoint format only the main process writes: one file,
+        written atomically through mme.fileio. With ``'sharded'`` (FSDP's ``state_dict_type=
+        'sharded'``, DeepSpeed) every rank writes its shards into a directory of that name,
+        which appears whole or not at all (see ``mme.runner._sharded``). The checkpoint holds ``meta`` (epoch, iter, seed, config text, versions, dataset_meta), ``state_dict``,
         ``optimizer``, ``param_schedulers``, ``message_hub``, the train sampler state and the
         random generators' states, all loadable with ``weights_only=True``.
 
@@ -101,14 +104,19 @@ class CheckpointMixin:
         """
         backend_args = backend_args if backend_args is not None else file_client_args
         filepath = fileio.join_path(out_dir, filename, backend_args=backend_args)
-        if not is_main_process():
-            return filepath
-        if meta is None:
-            meta = {}
-        elif not isinstance(meta, dict):
+        if meta is not None and not isinstance(meta, dict):
             raise TypeError(f"meta must be a dict or None, got {type(meta).__name__}")
+        strategy = self.strategy
+        save_optimizer = save_optimizer and hasattr(self.optim_wrapper, "state_dict")
+        sharded = strategy.checkpoint_format == "sharded"
+        # every rank takes part: gathering a sharded model's states is a collective
+        model_state = None if sharded else strategy.model_state_dict(self.model)
+        optim_state = strategy.optim_state_dict(self.optim_wrapper, self.model) if save_optimizer and not sharded \
+            else None
+        if not is_main_process() and not sharded:
+            return filepath
         progress = self.train_progress
-        meta = dict(meta)
+        meta = dict(meta or {})
         meta.update(epoch=progress["epoch"], iter=progress["iter"], inner_iter=progress["inner_iter"],
                     cfg=self.cfg.pretty_text if self.cfg else "", seed=self.seed,
                     experiment_name=self.experiment_name, time=time.strftime("%Y%m%d_%H%M%S", time.localtime()),
@@ -117,14 +125,11 @@ class CheckpointMixin:
         dataset: Any = getattr(getattr(loop, "dataloader", None), "dataset", None)
         if getattr(dataset, "metainfo", None) is not None:
             meta["dataset_meta"] = dataset.metainfo
-        model = self.model.module if is_model_wrapper(self.model) else self.model
-        checkpoint: dict[str, Any] = {
-            "meta": meta,
-            "state_dict": weights_to_cpu(model.state_dict()),
-            "message_hub": self.message_hub.state_dict(),
-        }
-        if save_optimizer and hasattr(self.optim_wrapper, "state_dict"):
-            checkpoint["optimizer"] = self.optim_wrapper.state_dict()
+        checkpoint: dict[str, Any] = {"meta": meta, "message_hub": self.message_hub.state_dict()}
+        if model_state is not None:
+            checkpoint["state_dict"] = weights_to_cpu(model_state)
+        if optim_state is not None:
+            checkpoint["optimizer"] = optim_state
         if save_param_scheduler and self.param_schedulers and self._schedulers_built():
             checkpoint["param_schedulers"] = _schedulers_state(self.param_schedulers)
         if loop is not None:
@@ -133,7 +138,11 @@ class CheckpointMixin:
                 checkpoint["sampler"] = sampler_state
         checkpoint["rng"] = get_rng_state()
         self.call_hook("before_save_checkpoint", checkpoint=checkpoint)
-        save_checkpoint(checkpoint, filepath, backend_args=backend_args)
+        if sharded:
+            save_sharded_checkpoint(strategy, checkpoint, filepath, self.model,
+                                    self.optim_wrapper if save_optimizer else None, backend_args=backend_args)
+        else:
+            save_checkpoint(checkpoint, filepath, backend_args=backend_args)
         return filepath
 
     def _schedulers_built(self) -> bool:
@@ -157,16 +166,31 @@ class CheckpointMixin:
         """
         if weights_only is None:
             weights_only = self._weights_only
-        checkpoint = _load_checkpoint(filename, map_location=map_location, weights_only=weights_only,
-                                      backend_args=self._checkpoint_backend_args())
-        self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
-        state = checkpoint.get("state_dict", checkpoint)
-        for pattern, replacement in revise_keys:
-            state = {re.sub(pattern, replacement, k): v for k, v in state.items()}
-        load_state_dict(self.model, state, strict=strict, logger=self.logger)
+        if is_sharded_checkpoint(filename):
+            checkpoint = load_sharded_extras(filename, map_location=map_location, weights_only=weights_only)
+            self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
+            self._load_shards(filename, checkpoint, optim_wrapper=None)
+        else:
+            checkpoint = _load_checkpoint(filename, map_location=map_location, weights_only=weights_only,
+                                          backend_args=self._checkpoint_backend_args())
+            self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
+            state = checkpoint.get("state_dict", checkpoint)
+            for pattern, replacement in revise_keys:
+                state = {re.sub(pattern, replacement, k): v for k, v in state.items()}
+            self.strategy.load_model_state_dict(self.model, state, strict=strict, logger=self.logger)
         self._has_loaded = True
         self.logger.info(f"Load checkpoint from {filename}")
         return checkpoint
+
+    def _load_shards(self, filename: str, extras: dict, optim_wrapper: Any) -> None:
+        """Read the shards of ``filename`` through this run's strategy, which must be the one that wrote them."""
+        writer = sharding_strategy(extras, filename)
+        if not isinstance(self.strategy, writer):
+            raise CheckpointError(
+                f"{filename} is a sharded checkpoint written by {writer.__name__}, which this run's "
+                f"{type(self.strategy).__name__} cannot read; make one file of it with `mme checkpoint consolidate "
+                f"{filename} OUT.pth` and load that")
+        self.strategy.load_shards(filename, self.model, optim_wrapper)
 
     def resume(self, filename: str, resume_optimizer: bool = True, resume_param_scheduler: bool = True,
                map_location: Any = "default", weights_only: bool | None = None) -> None:
@@ -195,9 +219,12 @@ class CheckpointMixin:
         loop = self.train_loop
         if "message_hub" in checkpoint:
             self.message_hub.load_state_dict(checkpoint["message_hub"])
-        if resume_optimizer and "optimizer" in checkpoint:
+        if resume_optimizer and is_sharded_checkpoint(filename) and checkpoint.get("sharded_optimizer"):
             self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
-            self.optim_wrapper.load_state_dict(checkpoint["optimizer"])
+            self._load_shards(filename, checkpoint, optim_wrapper=self.optim_wrapper)
+        elif resume_optimizer and "optimizer" in checkpoint:
+            self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
+            self.strategy.load_optim_state_dict(self.optim_wrapper, checkpoint["optimizer"], self.model)
         if resume_param_scheduler and "param_schedulers" in checkpoint and self.param_schedulers:
             self.param_schedulers = self.build_param_scheduler(self.param_schedulers)
             saved = checkpoint["param_schedulers"]
@@ -310,6 +337,8 @@ class CheckpointMixin:
 
 def _read_meta(filename: str, backend_args: dict | None, weights_only: bool) -> dict:
     """The ``meta`` of a checkpoint, read without loading its tensors into memory (memory-mapped)."""
+    if is_sharded_checkpoint(filename):
+        return load_sharded_extras(filename, weights_only=weights_only).get("meta", {})
     with fileio.get_local_path(filename, backend_args=backend_args) as local:
         try:
             checkpoint = torch.load(str(local), map_location="cpu", weights_only=weights_only, mmap=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mme.strategy import CheckpointError, IncompleteCheckpointError, UnsafeCheckpointError
+
 __all__ = [
     "CheckpointError",
     "IncompleteCheckpointError",
@@ -29,18 +31,6 @@ class RunnerConfigError(ValueError):
 
 class RunnerStateError(RuntimeError):
     """A Runner method was called when the Runner lacks what it needs (e.g. ``train`` without data)."""
-
-
-class CheckpointError(ValueError):
-    """A checkpoint cannot be read, written or applied."""
-
-
-class IncompleteCheckpointError(CheckpointError):
-    """A checkpoint file is truncated or corrupt."""
-
-
-class UnsafeCheckpointError(CheckpointError):
-    """A checkpoint holds pickled objects outside what ``weights_only`` loading allows."""
 
 
 class NonFiniteLossError(FloatingPointError):

@@ -21,12 +21,12 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from mme.config import Config
-from mme.device import get_device
-from mme.dist import broadcast, broadcast_object_list, destroy_dist, get_dist_info, init_dist, is_distributed
+from mme.dist import broadcast, broadcast_object_list, destroy_dist, get_dist_info, is_distributed
 from mme.hooks import HOOK_STAGES, Hook, get_priority
 from mme.logging import MessageHub, MMLogger
-from mme.model import MMDistributedDataParallel, convert_sync_batchnorm, is_model_wrapper
-from mme.registry import HOOKS, MODEL_WRAPPERS, RUNNERS, VISUALIZERS, DefaultScope, build_path
+from mme.model import is_model_wrapper, turn_on_efficient_conv_bn_eval
+from mme.registry import HOOKS, RUNNERS, VISUALIZERS, DefaultScope, build_path
+from mme.strategy import BaseStrategy, DDPStrategy, SingleDeviceStrategy, StrategyConfigError
 from mme.utils import import_modules_from_strings, mkdir_or_exist
 
 from ._build_mixin import BuildMixin
@@ -50,8 +50,10 @@ _DEFAULT_HOOKS: dict[str, dict[str, Any]] = {
     "param_scheduler": dict(type="ParamSchedulerHook"),
     "checkpoint": dict(type="CheckpointHook", interval=1),
 }
-#: Top-level config keys a Runner reads besides its ``__init__`` arguments.
-_CFG_ONLY_KEYS = ("custom_imports", "find_unused_parameters", "model_wrapper_cfg", "runner_type", "sync_bn")
+#: Top-level config keys every Runner class reads besides its ``__init__`` arguments.
+_CFG_ONLY_KEYS = ("activation_checkpointing", "compile", "custom_imports", "efficient_conv_bn_eval", "runner_type")
+#: Keys the plain Runner reads to build its DDPStrategy; FlexibleRunner takes them in ``strategy``.
+_DDP_CFG_KEYS = ("find_unused_parameters", "model_wrapper_cfg", "sync_bn")
 _NAME_COUNTER = itertools.count(1)
 _USED_NAMES: set[str] = set()
 _USED_LOG_DIRS: set[str] = set()
@@ -163,8 +165,12 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
                              val_evaluator=val_evaluator, test_evaluator=test_evaluator, default_hooks=merged_hooks,
                              custom_hooks=custom_hooks, data_preprocessor=data_preprocessor, env_cfg=env_cfg,
                              log_processor=log_processor, visualizer=visualizer, default_scope=default_scope,
-                             randomness=randomness, launcher=launcher),
-            cfg=self.cfg if self.cfg else None, known_keys=self._known_cfg_keys())
+                             randomness=randomness, launcher=launcher, **self._strategy_arg()),
+            cfg=self.cfg if self.cfg else None, known_keys=self._known_cfg_keys(),
+            foreign_keys=self._foreign_cfg_keys())
+        self._compile = self._compile_arg()
+        with build_path("strategy"):
+            self.strategy = self._make_strategy(distributed=launcher != "none" or is_distributed())
         mkdir_or_exist(self._work_dir)
 
         self._train_dataloader = train_dataloader
@@ -242,8 +248,10 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
             model.setdefault("data_preprocessor", data_preprocessor)
         with build_path("model"):
             self.model = self.build_model(model)
+        self._prepare_model(self.model)
         with build_path("model_wrapper_cfg"):
             self.model = self.wrap_model(self.cfg.get("model_wrapper_cfg"), self.model)
+        self.model = self.strategy.compile_model(self.model, self._compile)
         self._model_name = type(self.model.module if is_model_wrapper(self.model) else self.model).__name__
 
         self.logger.info(
@@ -260,13 +268,18 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
     def from_cfg(cls, cfg: Config | dict) -> Runner:
         """Build a Runner from a config (as read by ``Config.fromfile``)."""
         cfg = copy.deepcopy(cfg) if isinstance(cfg, Config) else Config(cfg)
+        return cls._from_cfg(cfg)
+
+    @classmethod
+    def _from_cfg(cls, cfg: Config, **overrides: Any) -> Runner:
+        """Build from a checked config; ``overrides`` add or replace constructor arguments."""
         if "model" not in cfg or "work_dir" not in cfg:
             missing = [k for k in ("model", "work_dir") if k not in cfg]
             raise RunnerConfigError(f"the config lacks {', '.join(repr(m) for m in missing)}")
         imports = cfg.get("custom_imports")
         if imports:
             import_modules_from_strings(**dict(imports))
-        return cls(
+        kwargs = dict(
             model=cfg["model"], work_dir=cfg["work_dir"], train_dataloader=cfg.get("train_dataloader"),
             val_dataloader=cfg.get("val_dataloader"), test_dataloader=cfg.get("test_dataloader"),
             train_cfg=cfg.get("train_cfg"), val_cfg=cfg.get("val_cfg"), test_cfg=cfg.get("test_cfg"),
@@ -280,12 +293,53 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
             visualizer=cfg.get("visualizer"), default_scope=cfg.get("default_scope", "mme"),
             randomness=cfg.get("randomness", dict(seed=None)), experiment_name=cfg.get("experiment_name"), cfg=cfg,
             weights_only=cfg.get("weights_only", True))
+        kwargs.update(overrides)
+        return cls(**kwargs)
 
     @classmethod
     def _known_cfg_keys(cls) -> set[str]:
         """Top-level config keys a Runner of this class reads."""
         params = inspect.signature(cls.__init__).parameters
-        return {name for name in params if name not in ("self", "cfg")} | set(_CFG_ONLY_KEYS)
+        return {name for name in params if name not in ("self", "cfg")} | set(_CFG_ONLY_KEYS) | set(_DDP_CFG_KEYS)
+
+    @classmethod
+    def _foreign_cfg_keys(cls) -> dict[str, str]:
+        """Top-level keys another Runner class reads, with what to do instead (an error here)."""
+        return {"strategy": "'strategy' is read by FlexibleRunner, not by Runner; add runner_type='FlexibleRunner' "
+                            "to the config (or build mme.runner.FlexibleRunner) to train with a strategy"}
+
+    # -- strategy ----------------------------------------------------------------------------
+    def _strategy_arg(self) -> dict[str, Any]:
+        """The ``strategy`` argument to check with the other components (FlexibleRunner's)."""
+        return {}
+
+    def _compile_arg(self) -> bool | dict:
+        """``compile``: ``True``/``False`` or ``torch.compile`` keyword arguments (the config key)."""
+        value = self.cfg.get("compile", False) if self.cfg else False
+        if not isinstance(value, (bool, dict)):
+            raise RunnerConfigError(f"compile must be True, False or a dict of torch.compile arguments, got {value!r}")
+        return value
+
+    def _make_strategy(self, distributed: bool) -> BaseStrategy:
+        """The plain Runner's strategy: ``DDPStrategy`` from its config keys when distributed."""
+        cfg = self.cfg
+        if distributed:
+            strategy: BaseStrategy = DDPStrategy(model_wrapper=cfg.get("model_wrapper_cfg"), sync_bn=cfg.get("sync_bn"),
+                                                 find_unused_parameters=cfg.get("find_unused_parameters", False))
+        else:
+            strategy = SingleDeviceStrategy(sync_bn=cfg.get("sync_bn"))
+        return strategy
+
+    def _prepare_model(self, model: nn.Module) -> None:
+        """Apply ``efficient_conv_bn_eval`` and ``activation_checkpointing`` (config keys, module names)."""
+        conv_bn = self.cfg.get("efficient_conv_bn_eval") if self.cfg else None
+        if conv_bn:
+            turn_on_efficient_conv_bn_eval(model, conv_bn)
+        checkpointed = self.cfg.get("activation_checkpointing") if self.cfg else None
+        if checkpointed:
+            from ._activation_checkpointing import turn_on_activation_checkpointing
+
+            turn_on_activation_checkpointing(model, checkpointed)
 
     def _open_log_dir(self) -> None:
         """Create the run's log folder and the logger writing ``<log_dir>/<timestamp>.log`` (once)."""
@@ -339,7 +393,7 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
         """Create the process group of a launched run unless one exists (again after ``_end_dist``)."""
         if self._launcher == "none" or is_distributed():
             return
-        init_dist(self._launcher, **self._dist_cfg)
+        self.strategy.init_dist(self._launcher, **self._dist_cfg)
         self._owns_dist = True
         model = getattr(self, "model", None)
         if isinstance(model, torch.nn.parallel.DistributedDataParallel):
@@ -413,33 +467,17 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
         return VISUALIZERS.build(cfg)
 
     def wrap_model(self, model_wrapper_cfg: dict | None, model: nn.Module) -> nn.Module:
-        """Move the model to the device and, when distributed, wrap it (MMDistributedDataParallel)."""
-        if is_model_wrapper(model):
-            if model_wrapper_cfg is not None:
-                raise RunnerConfigError("model is already wrapped; model_wrapper_cfg cannot be applied")
-            return model
-        sync_bn = self.cfg.get("sync_bn")
-        if sync_bn is not None:
-            model = convert_sync_batchnorm(model, sync_bn)
-        model = model.to(get_device())
-        if not self._distributed:
-            return model
-        device_ids = [int(os.environ.get("LOCAL_RANK", 0))] if torch.cuda.is_available() else None
-        if model_wrapper_cfg is None:
-            # torch >= 2.13 renamed broadcast_buffers (and warns on the old name)
-            ddp_params = inspect.signature(torch.nn.parallel.DistributedDataParallel.__init__).parameters
-            sync = {"forward_sync_buffers": False} if "forward_sync_buffers" in ddp_params else {
-                "broadcast_buffers": False}
-            return MMDistributedDataParallel(module=model, device_ids=device_ids,
-                                             find_unused_parameters=self.cfg.get("find_unused_parameters", False),
-                                             **sync)
-        cfg = dict(model_wrapper_cfg)
-        cfg.setdefault("type", "MMDistributedDataParallel")
-        wrapper_cls = MODEL_WRAPPERS.get(cfg["type"]) if isinstance(cfg["type"], str) else cfg["type"]
-        default_args: dict[str, Any] = dict(module=model)
-        if issubclass(wrapper_cls, torch.nn.parallel.DistributedDataParallel):
-            default_args["device_ids"] = device_ids
-        return MODEL_WRAPPERS.build(cfg, default_args=default_args)
+        """Move the model to its device and wrap it as the strategy does (DDP when distributed).
+
+        The plain Runner's ``DDPStrategy`` is built from the config's ``model_wrapper_cfg``; a
+        ``model_wrapper_cfg`` given here for an already wrapped model is an error.
+        """
+        if is_model_wrapper(model) and model_wrapper_cfg is not None:
+            raise RunnerConfigError("model is already wrapped; model_wrapper_cfg cannot be applied")
+        try:
+            return self.strategy.wrap_model(model)
+        except StrategyConfigError as e:
+            raise RunnerConfigError(f"{type(self.strategy).__name__}: {e}") from e
 
     def dump_config(self) -> None:
         """Write the config to ``<work_dir>/<config file name>`` (main process only)."""

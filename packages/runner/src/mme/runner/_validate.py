@@ -40,6 +40,7 @@ from mme.registry import (
     OPTIM_WRAPPERS,
     OPTIMIZERS,
     PARAM_SCHEDULERS,
+    STRATEGIES,
     TRANSFORMS,
     VISBACKENDS,
     VISUALIZERS,
@@ -373,10 +374,13 @@ class _Checker:
         if isinstance(cfg, Mapping) and cfg.get("enable", False) and "base_batch_size" not in cfg:
             self.add("auto_scale_lr", "enable=True needs 'base_batch_size'")
 
-    def top_level(self, cfg: Config | Mapping, known: Iterable[str]) -> None:
+    def top_level(self, cfg: Config | Mapping, known: Iterable[str], foreign: Mapping[str, str]) -> None:
         known = set(known)
         for key in map(str, cfg):
             if key in known:
+                continue
+            if key in foreign:  # read by another runner class: silently ignoring it would change the run
+                self.add(key, foreign[key])
                 continue
             hint = close_key(key, known)
             if hint is not None:
@@ -384,7 +388,7 @@ class _Checker:
 
 
 def check_runner_config(runner_cls: type[Any], args: Mapping[str, Any], cfg: Config | Mapping | None = None,
-                        known_keys: Iterable[str] = ()) -> None:
+                        known_keys: Iterable[str] = (), foreign_keys: Mapping[str, str] | None = None) -> None:
     """Check every component config a Runner will build and raise once if anything is wrong.
 
     Args:
@@ -393,6 +397,8 @@ def check_runner_config(runner_cls: type[Any], args: Mapping[str, Any], cfg: Con
         cfg: The whole config; its top-level keys are checked against ``known_keys`` and, when
             ``args['launcher']`` is not ``'none'``, its ``model_wrapper_cfg`` like the components.
         known_keys: Top-level keys a Runner reads.
+        foreign_keys: Top-level keys this Runner class does not read but another does, each with
+            the message saying which (an error when the config has one).
 
     Raises:
         RunnerConfigError: Listing every problem with its key path (``problems`` holds the pairs).
@@ -400,10 +406,12 @@ def check_runner_config(runner_cls: type[Any], args: Mapping[str, Any], cfg: Con
     checker = _Checker(runner_cls)
     with DefaultScope.overwrite_default_scope(args.get("default_scope")):
         if cfg is not None:
-            checker.top_level(cfg, known_keys)
+            checker.top_level(cfg, known_keys, foreign_keys or {})
         data_preprocessor = args.get("data_preprocessor")
         checker.component("model", args.get("model"), MODELS,
                           defaults=("data_preprocessor",) if data_preprocessor is not None else ())
+        if args.get("strategy") is not None:
+            checker.component("strategy", args.get("strategy"), STRATEGIES)
         if cfg is not None and args.get("launcher", "none") != "none":  # only distributed runs wrap the model
             checker.component("model_wrapper_cfg", cfg.get("model_wrapper_cfg"), MODEL_WRAPPERS,
                               default_type="MMDistributedDataParallel", defaults=("module",))

@@ -1,17 +1,38 @@
-"""mme.strategy: placeholder for training strategies (not implemented yet).
+"""mme.strategy: how a model is placed, wrapped, optimised and checkpointed.
 
-Planned: AMP fp16/bf16, gradient accumulation with correct loss
-scaling, activation checkpointing by module name, ``torch.compile``, DDP, FSDP (FSDP2
-``fully_shard``), DeepSpeed (ZeRO 0-3), ColossalAI and a ``FlexibleRunner`` that delegates
-model wrapping, optimizer building and checkpointing to a strategy registered in
-``mme.registry.STRATEGIES``.
-
-Today the :class:`mme.runner.Runner` covers single-process and DDP training itself (and
-mixed precision through ``mme.optim.AmpOptimWrapper``); this package only reserves the name.
+A strategy is the part of training that differs between single-device, DDP, FSDP, DeepSpeed and
+ColossalAI runs. The Runner asks its strategy to set up the process group, wrap and compile the
+model, build the optimizer wrapper and gather or shard the checkpoint states; the loops, hooks,
+exact resume and atomic checkpoint files are the Runner's and the same under every strategy.
+The plain ``Runner`` picks ``SingleDeviceStrategy`` or ``DDPStrategy`` from its launcher;
+``FlexibleRunner`` takes ``strategy=dict(type=...)`` (registered in ``mme.registry.STRATEGIES``).
 """
 
 from __future__ import annotations
 
 from mme.runner.version import __version__
 
-__all__ = ["__version__"]
+from ._base import BaseStrategy
+from ._ddp import DDPStrategy
+from ._errors import (
+    CheckpointError,
+    IncompleteCheckpointError,
+    MissingPackageError,
+    StrategyConfigError,
+    UnsafeCheckpointError,
+)
+from ._single import SingleDeviceStrategy
+from ._state_dict import load_state_dict
+
+__all__ = [
+    "BaseStrategy",
+    "CheckpointError",
+    "DDPStrategy",
+    "IncompleteCheckpointError",
+    "MissingPackageError",
+    "SingleDeviceStrategy",
+    "StrategyConfigError",
+    "UnsafeCheckpointError",
+    "__version__",
+    "load_state_dict",
+]
