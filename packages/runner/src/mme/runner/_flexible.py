@@ -14,7 +14,7 @@ from mme.registry import RUNNERS, STRATEGIES
 from mme.strategy import BaseStrategy, DDPStrategy, SingleDeviceStrategy, StrategyConfigError
 
 from ._errors import RunnerConfigError
-from ._runner import _DDP_CFG_KEYS, Runner
+from ._runner import _DDP_CFG_KEYS, Runner, checked_compile
 
 __all__ = ["FlexibleRunner"]
 
@@ -89,10 +89,7 @@ class FlexibleRunner(Runner):
         return {"strategy": self._strategy_cfg}
 
     def _compile_arg(self) -> bool | dict:
-        if not isinstance(self._compile_cfg, (bool, dict)):
-            raise RunnerConfigError(
-                f"compile must be True, False or a dict of torch.compile arguments, got {self._compile_cfg!r}")
-        return self._compile_cfg
+        return checked_compile(self._compile_cfg)
 
     def _make_strategy(self, distributed: bool) -> BaseStrategy:
         """Build ``strategy`` (or the default for the launcher) and check it can run here."""

@@ -34,6 +34,7 @@ from ._checkpoint_mixin import CheckpointMixin, DeferredLog, checkpoint_backend_
 from ._properties import PropertiesMixin
 from ._errors import RunnerConfigError, RunnerStateError
 from ._randomness import set_random_seed
+from ._signature import close_key
 from ._run_end import eval_summary, notify_failure, train_summary
 from ._validate import check_runner_config
 
@@ -66,6 +67,21 @@ def _check_group(names: Sequence[str], values: Sequence[Any]) -> None:
         raise RunnerConfigError(
             f"{', '.join(names)} must be given together or not at all; got {', '.join(given)} "
             f"but not {', '.join(missing)}")
+
+
+def checked_compile(value: Any) -> bool | dict:
+    """The ``compile`` setting, checked: ``True``, ``False`` or a dict of ``torch.compile`` arguments."""
+    if not isinstance(value, (bool, dict)):
+        raise RunnerConfigError(f"compile must be True, False or a dict of torch.compile arguments, got {value!r}")
+    if isinstance(value, dict):
+        params = [p for p in inspect.signature(torch.compile).parameters if p != "model"]
+        unknown = [k for k in value if k not in params]
+        if unknown:
+            hints = [close_key(str(k), params) for k in unknown]
+            hint = "; ".join(f"did you mean {h!r} for {k!r}?" for k, h in zip(unknown, hints) if h)
+            raise RunnerConfigError(f"compile: {', '.join(map(repr, unknown))} not arguments of torch.compile "
+                                    f"(which takes {', '.join(params)}){'; ' + hint if hint else ''}")
+    return value
 
 
 def _named(key: str, err: BaseException) -> str:
@@ -315,10 +331,7 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
 
     def _compile_arg(self) -> bool | dict:
         """``compile``: ``True``/``False`` or ``torch.compile`` keyword arguments (the config key)."""
-        value = self.cfg.get("compile", False) if self.cfg else False
-        if not isinstance(value, (bool, dict)):
-            raise RunnerConfigError(f"compile must be True, False or a dict of torch.compile arguments, got {value!r}")
-        return value
+        return checked_compile(self.cfg.get("compile", False) if self.cfg else False)
 
     def _make_strategy(self, distributed: bool) -> BaseStrategy:
         """The plain Runner's strategy: ``DDPStrategy`` from its config keys when distributed."""
@@ -578,6 +591,8 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
 
     # -- running -----------------------------------------------------------------------------
     def _init_model_weights(self) -> None:
+        if getattr(self.strategy, "initializes_weights", False):  # done before sharding (FSDPStrategy)
+            return
         model: Any = self.model.module if is_model_wrapper(self.model) else self.model
         if callable(getattr(model, "init_weights", None)):
             model.init_weights()
