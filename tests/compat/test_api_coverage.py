@@ -91,16 +91,12 @@ _KNOWN_MISSING_BY_MODULE = {
     "mmengine.infer": "BaseInferencer",
     "mmengine.infer.infer": "BaseInferencer InferencerMeta MODULE2PACKAGE",
     "mmengine.logging.logger": "MMFormatter",
-    "mmengine.model": "MMFullyShardedDataParallel MMSeparateDistributedDataParallel",
     "mmengine.model.efficient_conv_bn_eval": (
         "efficient_conv_bn_eval_control efficient_conv_bn_eval_graph_transform "
         "turn_on_efficient_conv_bn_eval_for_single_model"
     ),
-    "mmengine.model.wrappers": "MMFullyShardedDataParallel MMSeparateDistributedDataParallel",
-    "mmengine.model.wrappers.fully_sharded_distributed": "MMFullyShardedDataParallel",
-    "mmengine.model.wrappers.seperate_distributed": "MMSeparateDistributedDataParallel",
-    "mmengine.optim": "ApexOptimWrapper BaseOptimWrapper ZeroRedundancyOptimizer",
-    "mmengine.optim.optimizer": "ApexOptimWrapper BaseOptimWrapper ZeroRedundancyOptimizer",
+    "mmengine.optim": "ApexOptimWrapper BaseOptimWrapper",
+    "mmengine.optim.optimizer": "ApexOptimWrapper BaseOptimWrapper",
     "mmengine.optim.optimizer.amp_optimizer_wrapper": "is_musa_available",
     "mmengine.optim.optimizer.apex_optimizer_wrapper": "ApexOptimWrapper apex_amp",
     "mmengine.optim.optimizer.base": "BaseOptimWrapper",
@@ -112,18 +108,15 @@ _KNOWN_MISSING_BY_MODULE = {
         "register_transformers_optimizers"
     ),
     "mmengine.optim.optimizer.optimizer_wrapper": "BaseOptimWrapper",
-    "mmengine.optim.optimizer.zero_optimizer": "ZeroRedundancyOptimizer",
     "mmengine.optim.scheduler.param_scheduler": "BaseOptimWrapper INF",
     "mmengine.registry": "build_runner_from_cfg",
     "mmengine.registry.build_functions": "build_optimizer_from_cfg build_runner_from_cfg",
     "mmengine.registry.registry": "MODULE2PACKAGE",
     "mmengine.registry.root": "build_optimizer_from_cfg build_runner_from_cfg",
     "mmengine.runner": (
-        "CheckpointLoader FlexibleRunner autocast get_deprecated_model_names get_external_models "
-        "get_mmcls_models get_torchvision_models turn_on_activation_checkpointing"
+        "CheckpointLoader get_deprecated_model_names get_external_models "
+        "get_mmcls_models get_torchvision_models"
     ),
-    "mmengine.runner.activation_checkpointing": "turn_on_activation_checkpointing wrap_forward",
-    "mmengine.runner.amp": "autocast",
     "mmengine.runner.checkpoint": (
         "CheckpointLoader DEFAULT_CACHE_DIR ENV_MMENGINE_HOME ENV_XDG_CACHE_HOME FileClient "
         "get_deprecated_model_names get_external_models get_mmcls_models get_torchvision_models "
@@ -131,8 +124,8 @@ _KNOWN_MISSING_BY_MODULE = {
         "load_from_pavi load_from_torchvision"
     ),
     "mmengine.runner.log_processor": "get_max_musa_memory is_musa_available",
-    "mmengine.runner.loops": "autocast calc_dynamic_intervals",
-    "mmengine.runner.runner": "FileClient turn_on_activation_checkpointing",
+    "mmengine.runner.loops": "calc_dynamic_intervals",
+    "mmengine.runner.runner": "FileClient",
     "mmengine.runner.utils": "calc_dynamic_intervals is_musa_available",
     "mmengine.testing": (
         "RunnerTestCase assert_allclose assert_attrs_equal assert_dict_contains_subset "

@@ -62,3 +62,10 @@ def test_efficient_conv_bn_eval_key_transforms_the_named_module(tmp_path):
     assert not isinstance(getattr(plain.backbone.forward, "__self__", None), torch.fx.GraphModule)
     x = torch.randn(2, 1, 6, 6)
     torch.testing.assert_close(model(x), plain(x))
+
+
+def test_an_unknown_activation_checkpointing_module_is_a_runner_config_error(tmp_path):
+    from mme.runner import RunnerConfigError
+
+    with pytest.raises(RunnerConfigError, match=r"activation_checkpointing: .*'net.00'.*'net.0'"):
+        Runner.from_cfg(get_toy_cfg(str(tmp_path), activation_checkpointing=["net.00"]))

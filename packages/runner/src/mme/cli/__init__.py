@@ -1,4 +1,5 @@
-"""mme.cli: the ``mme`` command line (``mme train``, ``mme test``, ``mme config``, ``mme logs``).
+"""mme.cli: the ``mme`` command line (``mme train``, ``mme test``, ``mme config``, ``mme logs``,
+``mme checkpoint``).
 
 A user error ends the command with one message and a hint on stderr and an exit status of
 :class:`ExitCode` (``mme --help`` lists them); ``--debug`` or ``MME_DEBUG=1`` adds the traceback.

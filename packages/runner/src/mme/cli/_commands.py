@@ -108,6 +108,29 @@ def _logs(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _checkpoint(args: argparse.Namespace) -> int:
+    """``mme checkpoint consolidate SHARDED_DIR OUT.pth``."""
+    from mme.runner import CheckpointError, save_checkpoint
+    from mme.runner._sharded import is_sharded_checkpoint, load_sharded_extras, sharding_strategy
+    from mme.strategy import BaseStrategy
+
+    directory = args.sharded_dir
+    if not is_sharded_checkpoint(directory):
+        what = "a file" if osp.isfile(directory) else "missing"
+        raise CheckpointError(f"{directory} is not a sharded checkpoint directory ({what}); only the directories "
+                              "sharding strategies write need consolidating, a checkpoint file loads as it is")
+    extras = load_sharded_extras(directory)  # raises if the directory is incomplete
+    strategy = sharding_strategy(extras, directory)
+    if not (isinstance(strategy, type) and issubclass(strategy, BaseStrategy)):
+        raise CheckpointError(f"{directory} names {strategy!r} as its writer, which is not a strategy")
+    states = strategy.consolidate(directory)
+    meta = dict(extras.get("meta") or {})
+    meta["consolidated_from"] = osp.abspath(directory)
+    save_checkpoint({"meta": meta, "state_dict": states["state_dict"]}, args.out)
+    print(f"wrote {args.out}: {len(states['state_dict'])} tensors of {directory} (written by {strategy.__name__})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mme`` console script; returns the exit status (see ``ExitCode``).
 
@@ -117,8 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"train": _train, "test": _test, "config": _config, "logs": _logs}
+    commands = {"train": _train, "test": _test, "config": _config, "logs": _logs, "checkpoint": _checkpoint}
     command = args.command if args.command != "config" else f"config {args.config_command}"
+    if args.command == "checkpoint":
+        command = f"checkpoint {args.checkpoint_command}"
     try:
         return commands[args.command](args)
     except (Exception, KeyboardInterrupt) as exc:

@@ -19,6 +19,7 @@ _EPILOG = """examples:
   mme config print cfg.py
   mme config diff a.py b.py
   mme logs plot work_dirs/digits --keys loss accuracy --out curves.png
+  mme checkpoint consolidate work_dirs/cfg/epoch_10.pth epoch_10_full.pth   # sharded -> one file
 """
 
 _DEBUG_HELP = "show the full traceback of every error (also MME_DEBUG=1)"
@@ -92,4 +93,19 @@ def build_parser() -> argparse.ArgumentParser:
     plot = lsub.add_parser("plot", help="plot logged scalars (scalars.json) of one or more runs to an image",
                            description=vis_plot.DESCRIPTION)
     vis_plot.add_arguments(plot)
+
+    checkpoint = sub.add_parser("checkpoint", help="work with checkpoints",
+                                description="Convert checkpoints.")
+    ksub = checkpoint.add_subparsers(dest="checkpoint_command", metavar="ACTION")
+    ksub.required = True
+    consolidate = ksub.add_parser(
+        "consolidate", help="make one weights file of a sharded checkpoint directory (FSDP, DeepSpeed)",
+        description="Read the shards of SHARDED_DIR (a checkpoint directory written by a sharding strategy, e.g. "
+                    "FSDPStrategy with state_dict_type='sharded') in this one process and write OUT.pth with its "
+                    "'meta' and whole 'state_dict', loadable with torch.load(weights_only=True) and usable as "
+                    "load_from by any Runner. The shards are read with the library that wrote them, which "
+                    "unpickles their metadata: consolidate only checkpoints you trust.")
+    consolidate.add_argument("sharded_dir", metavar="SHARDED_DIR", help="sharded checkpoint directory")
+    consolidate.add_argument("out", metavar="OUT.pth", help="the file to write (replaced atomically)")
+    _add_debug(consolidate)
     return parser

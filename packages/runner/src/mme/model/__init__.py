@@ -18,8 +18,10 @@ from ._base_model import BaseModel
 from ._base_module import BaseModule, ModuleDict, ModuleList, Sequential
 from ._build import _attach, build_model_from_cfg
 from ._data_preprocessor import BaseDataPreprocessor, ImgDataPreprocessor
+from ._activation_checkpointing import turn_on_activation_checkpointing, wrap_forward
 from ._efficient_conv_bn_eval import efficient_conv_bn_eval_forward, turn_on_efficient_conv_bn_eval
 from ._errors import InitCfgError, ModelTypeError, ModelValueError
+from ._fsdp import MMFullyShardedDataParallel
 from ._init_functions import (
     bias_init_with_prob,
     caffe2_xavier_init,
@@ -31,6 +33,7 @@ from ._init_functions import (
     uniform_init,
     xavier_init,
 )
+from ._separate_ddp import MMSeparateDistributedDataParallel
 from ._test_time_aug import BaseTTAModel
 from ._utils import convert_sync_batchnorm, detect_anomalous_params, merge_dict, revert_sync_batchnorm, stack_batch
 from ._weight_init import (
@@ -64,6 +67,8 @@ __all__ = [
     "InitCfgError",
     "KaimingInit",
     "MMDistributedDataParallel",
+    "MMFullyShardedDataParallel",
+    "MMSeparateDistributedDataParallel",
     "ModelTypeError",
     "ModelValueError",
     "ModuleDict",
@@ -93,8 +98,10 @@ __all__ = [
     "stack_batch",
     "trunc_normal_",
     "trunc_normal_init",
+    "turn_on_activation_checkpointing",
     "turn_on_efficient_conv_bn_eval",
     "uniform_init",
     "update_init_info",
+    "wrap_forward",
     "xavier_init",
 ]

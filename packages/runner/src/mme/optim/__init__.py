@@ -102,8 +102,19 @@ __all__ = [
     "StepLR",
     "StepMomentum",
     "StepParamScheduler",
+    "ZeroRedundancyOptimizer",
     "_ParamScheduler",
     "__version__",
     "build_optim_wrapper",
     "build_scheduler_from_cfg",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # ZeroRedundancyOptimizer is imported on first use: its module pulls torch.distributed.optim
+    if name == "ZeroRedundancyOptimizer":
+        from ._zero import ZeroRedundancyOptimizer
+
+        globals()[name] = ZeroRedundancyOptimizer
+        return ZeroRedundancyOptimizer
+    raise AttributeError(f"module 'mme.optim' has no attribute {name!r}")

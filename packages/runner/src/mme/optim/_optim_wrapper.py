@@ -155,7 +155,7 @@ class OptimWrapper:
         """Whether the step must not happen: raises in ``'raise'`` mode, zeroes the gradients in ``'skip'``."""
         params = [p for g in self.optimizer.param_groups for p in g["params"]]
         grads = [p.grad for p in params if p.grad is not None]
-        if not grads or not has_nonfinite(grads, self._check_buffers):
+        if not grads or not _any_nonfinite(grads, self._check_buffers):
             return False
         names, count = nonfinite_params(params, self._param_names)
         more = f" and {count - len(names)} more" if count > len(names) else ""
@@ -293,6 +293,21 @@ class OptimWrapper:
             f"clip_grad={self.clip_grad_kwargs or None}, nonfinite_grad={self._nonfinite_grad!r},\n"
             f"optimizer={self.optimizer!r})"
         )
+
+
+def _any_nonfinite(grads: list[torch.Tensor], buffers: dict) -> bool:
+    """Whether any gradient is NaN/Inf; with sharded (``DTensor``, FSDP) gradients each rank checks its
+    shards and the ranks agree (an all-reduce), so that all of them skip, raise or step together."""
+    try:
+        from torch.distributed.tensor import DTensor
+    except ImportError:  # a torch without distributed support
+        return has_nonfinite(grads, buffers)
+    if not any(isinstance(g, DTensor) for g in grads):
+        return has_nonfinite(grads, buffers)
+    local = [g.to_local() if isinstance(g, DTensor) else g for g in grads]
+    flag = torch.tensor([float(has_nonfinite(local, buffers))], device=local[0].device)
+    torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+    return bool(flag.item())
 
 
 def _names_in_optimizer_order(optimizer: torch.optim.Optimizer, model: nn.Module) -> list[str]:

@@ -21,7 +21,18 @@ from ._errors import SchedulerConfigError
 from ._optim_wrapper import OptimWrapper
 from ._scheduler_base import _ParamScheduler
 
-__all__ = ["build_scheduler_from_cfg", "register_all"]
+__all__ = ["build_scheduler_from_cfg", "build_zero_redundancy_optimizer", "register_all"]
+
+
+def build_zero_redundancy_optimizer(params: Any, optimizer_type: str | type, **kwargs: Any) -> Any:
+    """Build a :class:`mme.optim.ZeroRedundancyOptimizer` (registered under that name in OPTIMIZERS).
+
+    A function, so that importing ``mme.optim`` does not import ``torch.distributed.optim``
+    (about a second): the class's module is imported on the first build.
+    """
+    from ._zero import ZeroRedundancyOptimizer
+
+    return ZeroRedundancyOptimizer(params, optimizer_type, **kwargs)
 
 
 def build_scheduler_from_cfg(cfg: Any, registry: Registry, default_args: dict[str, Any] | None = None) -> Any:
@@ -58,6 +69,7 @@ def register_all() -> None:
         obj = getattr(torch.optim, name)
         if isinstance(obj, type) and issubclass(obj, torch.optim.Optimizer) and obj is not torch.optim.Optimizer:
             OPTIMIZERS.register_module(name="TorchAdafactor" if name == "Adafactor" else name, module=obj)
+    OPTIMIZERS.register_module(name="ZeroRedundancyOptimizer", module=build_zero_redundancy_optimizer)
     OPTIM_WRAPPERS.register_module(module=OptimWrapper)
     OPTIM_WRAPPERS.register_module(module=AmpOptimWrapper)
     OPTIM_WRAPPER_CONSTRUCTORS.register_module(module=DefaultOptimWrapperConstructor)

@@ -40,9 +40,9 @@ _EXPORTS = {
     "set_random_seed": "._randomness",
     "set_rng_state": "._randomness",
     "to_weights_only_safe": "._checkpoint",
-    "turn_on_activation_checkpointing": "._activation_checkpointing",
+    "turn_on_activation_checkpointing": "mme.model",
     "weights_to_cpu": "._checkpoint",
-    "wrap_forward": "._activation_checkpointing",
+    "wrap_forward": "mme.model",
 }
 
 __all__ = [

@@ -24,7 +24,7 @@ from mme.config import Config
 from mme.dist import broadcast, broadcast_object_list, destroy_dist, get_dist_info, is_distributed
 from mme.hooks import HOOK_STAGES, Hook, get_priority
 from mme.logging import MessageHub, MMLogger
-from mme.model import is_model_wrapper, turn_on_efficient_conv_bn_eval
+from mme.model import ModelValueError, is_model_wrapper, turn_on_activation_checkpointing, turn_on_efficient_conv_bn_eval
 from mme.registry import HOOKS, RUNNERS, VISUALIZERS, DefaultScope, build_path
 from mme.strategy import BaseStrategy, DDPStrategy, SingleDeviceStrategy, StrategyConfigError
 from mme.utils import import_modules_from_strings, mkdir_or_exist
@@ -350,9 +350,10 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
             turn_on_efficient_conv_bn_eval(model, conv_bn)
         checkpointed = self.cfg.get("activation_checkpointing") if self.cfg else None
         if checkpointed:
-            from ._activation_checkpointing import turn_on_activation_checkpointing
-
-            turn_on_activation_checkpointing(model, checkpointed)
+            try:
+                turn_on_activation_checkpointing(model, checkpointed)
+            except ModelValueError as e:
+                raise RunnerConfigError(f"activation_checkpointing: {e}") from e
 
     def _open_log_dir(self) -> None:
         """Create the run's log folder and the logger writing ``<log_dir>/<timestamp>.log`` (once)."""

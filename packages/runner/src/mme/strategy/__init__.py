@@ -21,6 +21,7 @@ from ._errors import (
     StrategyConfigError,
     UnsafeCheckpointError,
 )
+from ._fsdp import FSDPStrategy
 from ._single import SingleDeviceStrategy
 from ._state_dict import load_state_dict
 
@@ -28,6 +29,7 @@ __all__ = [
     "BaseStrategy",
     "CheckpointError",
     "DDPStrategy",
+    "FSDPStrategy",
     "IncompleteCheckpointError",
     "MissingPackageError",
     "SingleDeviceStrategy",

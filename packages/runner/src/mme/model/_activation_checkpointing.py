@@ -17,7 +17,7 @@ import torch
 import torch.utils.checkpoint
 from torch import nn
 
-from ._errors import RunnerConfigError
+from ._errors import ModelValueError
 
 __all__ = ["turn_on_activation_checkpointing", "wrap_forward"]
 
@@ -102,7 +102,7 @@ def turn_on_activation_checkpointing(model: nn.Module, modules: str | Sequence[s
         **checkpoint_kwargs: Arguments of ``torch.utils.checkpoint.checkpoint``.
 
     Raises:
-        RunnerConfigError: A name is not a submodule of ``model`` (the message lists close names).
+        ModelValueError: A name is not a submodule of ``model`` (the message lists close names).
         TypeError: ``modules`` is not a str or a sequence of str.
 
     Examples:
@@ -125,7 +125,7 @@ def turn_on_activation_checkpointing(model: nn.Module, modules: str | Sequence[s
             close = difflib.get_close_matches(name, [n for n in named if n], n=5, cutoff=0.5)
             hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "no close name"
             hints.append(f"{name!r} ({hint})")
-        raise RunnerConfigError(
+        raise ModelValueError(
             f"activation checkpointing: {type(model).__name__} has no submodule {'; '.join(hints)}. "
             "Names are those of model.named_modules(), e.g. 'backbone.layer1'"
         )
