@@ -51,3 +51,35 @@ def test_runner_destroys_the_group_it_made_after_each_run_and_recreates_it(tmp_p
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert proc.stdout.count("OK {") == 2
+
+
+FSDP_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import mme.dist as dist
+    from mme.runner import FlexibleRunner
+    from mme.testing import get_toy_cfg
+
+    cfg = get_toy_cfg(sys.argv[1], max_epochs=1, launcher="pytorch", strategy=dict(type="FSDPStrategy"),
+                      test_dataloader=dict(dataset=dict(type="ToyDataset", size=32, seed=2),
+                                           sampler=dict(type="DefaultSampler", shuffle=False), batch_size=8),
+                      test_cfg=dict(), test_evaluator=dict(type="ToyMetric"))
+    runner = FlexibleRunner.from_cfg(cfg)
+    runner.train()
+    assert dist.is_distributed(), "the parameters are sharded over the group: it stays until exit"
+    metrics = runner.test()
+    print(f"OK {metrics}", flush=True)
+    """
+)
+
+
+def test_a_sharded_model_keeps_its_group_for_later_runs_and_the_job_exits_cleanly(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text(FSDP_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "MASTER_PORT", "MASTER_ADDR")}
+    env["OMP_NUM_THREADS"] = "1"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script),
+           str(tmp_path / "wd")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert proc.stdout.count("OK {") == 2

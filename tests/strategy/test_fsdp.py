@@ -159,6 +159,7 @@ def _save_fails(cfg: dict, how: str) -> str:
     return "no error"
 
 
+@pytest.mark.slow
 def test_a_failed_sharded_save_never_appears_under_the_real_name(tmp_path):
     work = tmp_path / "wd"
     cfg = _cfg(str(work), state_dict_type="sharded")
@@ -268,6 +269,8 @@ env_cfg = dict(dist_cfg=dict(backend='gloo', timeout=600))
 """
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_mme_train_under_torchrun(tmp_path):
     config = tmp_path / "fsdp_toy.py"
     config.write_text(CONFIG)
@@ -301,6 +304,24 @@ def _nonfinite_on_one_rank() -> dict:
 
 
 def test_a_nonfinite_gradient_shard_skips_the_step_on_every_rank():
-    # each rank sees only its shards of the gradients: the ranks must agree to skip together
+    # each rank holds only its shards of the gradients, yet the ranks must agree to skip together
+    # (the fused check on DTensor gradients all-reduces its flag; a check of local shards would not)
     results = run_distributed(_nonfinite_on_one_rank, 2, timeout=TIMEOUT)
     assert results == [{"skipped": 1, "unchanged": True}] * 2
+
+
+def _bad_module_names(work_dir: str) -> list[str]:
+    messages = []
+    for strategy in (dict(activation_checkpointing=["net.00"]), dict(auto_wrap_policy=["Linearr"])):
+        try:
+            FlexibleRunner.from_cfg(_cfg(f"{work_dir}/{len(messages)}", **strategy))
+        except RunnerConfigError as e:
+            messages.append(str(e))
+    return messages
+
+
+def test_unknown_module_names_are_config_errors_naming_close_ones(tmp_path):
+    messages = run_distributed(_bad_module_names, 2, args=(str(tmp_path),), timeout=TIMEOUT)[0]
+    assert len(messages) == 2
+    assert "FSDPStrategy" in messages[0] and "'net.00'" in messages[0] and "'net.0'" in messages[0]
+    assert "auto_wrap_policy" in messages[1] and "'Linearr'" in messages[1] and "'Linear'" in messages[1]

@@ -118,7 +118,9 @@ class MMFullyShardedDataParallel(nn.Module):
         mixed_precision: ``MixedPrecisionPolicy`` or a dict of its fields, e.g.
             ``dict(param_dtype='bfloat16', reduce_dtype='float32')``: compute in ``param_dtype``
             and reduce gradients in ``reduce_dtype`` while the sharded parameters (and the
-            optimizer) stay in their own dtype.
+            optimizer) stay in their own dtype. Each sharded module casts its floating-point
+            inputs to ``param_dtype``: a forward that casts to float32 itself (``x.float()``)
+            before a layer needs that layer in ``auto_wrap_policy``.
         cpu_offload: Keep the sharded parameters, gradients and optimizer states on the CPU
             (``CPUOffloadPolicy``).
         mesh: The ``DeviceMesh`` to shard over (default: every process).

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import operator
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -12,6 +11,7 @@ import torch
 from torch import nn
 from torch.nn.utils import clip_grad_norm_, clip_grad_value_
 
+from ._base import BaseOptimWrapper
 from ._errors import NonFiniteGradError, OptimConfigError, OptimTypeError
 from ._nonfinite import NONFINITE_MODES, has_nonfinite, nonfinite_params
 
@@ -19,11 +19,10 @@ __all__ = ["OptimWrapper"]
 
 logger = logging.getLogger(__name__)
 
-_LR = operator.itemgetter("lr")
 _NO_CONTEXT = nullcontext()  # stateless, so one instance serves every iteration
 
 
-class OptimWrapper:
+class OptimWrapper(BaseOptimWrapper):
     """Wraps a torch optimizer with gradient accumulation and gradient clipping.
 
     ``update_params(loss)`` scales the loss for accumulation, back-propagates it and, every
@@ -155,7 +154,7 @@ class OptimWrapper:
         """Whether the step must not happen: raises in ``'raise'`` mode, zeroes the gradients in ``'skip'``."""
         params = [p for g in self.optimizer.param_groups for p in g["params"]]
         grads = [p.grad for p in params if p.grad is not None]
-        if not grads or not _any_nonfinite(grads, self._check_buffers):
+        if not grads or not has_nonfinite(grads, self._check_buffers):
             return False
         names, count = nonfinite_params(params, self._param_names)
         more = f" and {count - len(names)} more" if count > len(names) else ""
@@ -252,40 +251,7 @@ class OptimWrapper:
         if params:
             clip_grad_value_(params, **self.clip_grad_kwargs)
 
-    # ------------------------------------------------------------------ introspection
-    @property
-    def param_groups(self) -> list[dict[str, Any]]:
-        """The wrapped optimizer's parameter groups."""
-        return self.optimizer.param_groups
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        """The wrapped optimizer's defaults."""
-        return self.optimizer.defaults
-
-    def get_lr(self) -> dict[str, list[float]]:
-        """Learning rate of each parameter group, as ``{'lr': [...]}``."""
-        return {"lr": list(map(_LR, self.optimizer.param_groups))}  # no comprehension frame: runs every iteration
-
-    def get_momentum(self) -> dict[str, list[float]]:
-        """Momentum (or Adam's ``betas[0]``) of each group, 0 where there is none."""
-        values = []
-        for group in self.optimizer.param_groups:
-            if "momentum" in group:
-                values.append(group["momentum"])
-            elif "betas" in group:
-                values.append(group["betas"][0])
-            else:
-                values.append(0)
-        return {"momentum": values}
-
-    def state_dict(self) -> dict[str, Any]:
-        """The wrapped optimizer's state dict."""
-        return self.optimizer.state_dict()
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load a state dict produced by :meth:`state_dict`."""
-        self.optimizer.load_state_dict(state_dict)
+    # introspection (param_groups, defaults, get_lr, get_momentum, state dicts): BaseOptimWrapper
 
     def __repr__(self) -> str:
         return (
@@ -293,21 +259,6 @@ class OptimWrapper:
             f"clip_grad={self.clip_grad_kwargs or None}, nonfinite_grad={self._nonfinite_grad!r},\n"
             f"optimizer={self.optimizer!r})"
         )
-
-
-def _any_nonfinite(grads: list[torch.Tensor], buffers: dict) -> bool:
-    """Whether any gradient is NaN/Inf; with sharded (``DTensor``, FSDP) gradients each rank checks its
-    shards and the ranks agree (an all-reduce), so that all of them skip, raise or step together."""
-    try:
-        from torch.distributed.tensor import DTensor
-    except ImportError:  # a torch without distributed support
-        return has_nonfinite(grads, buffers)
-    if not any(isinstance(g, DTensor) for g in grads):
-        return has_nonfinite(grads, buffers)
-    local = [g.to_local() if isinstance(g, DTensor) else g for g in grads]
-    flag = torch.tensor([float(has_nonfinite(local, buffers))], device=local[0].device)
-    torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
-    return bool(flag.item())
 
 
 def _names_in_optimizer_order(optimizer: torch.optim.Optimizer, model: nn.Module) -> list[str]:

@@ -21,6 +21,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from mme.config import Config
+from mme.config._config_dict import resolve_lazy
 from mme.dist import broadcast, broadcast_object_list, destroy_dist, get_dist_info, is_distributed
 from mme.hooks import HOOK_STAGES, Hook, get_priority
 from mme.logging import MessageHub, MMLogger
@@ -30,6 +31,7 @@ from mme.strategy import BaseStrategy, DDPStrategy, SingleDeviceStrategy, Strate
 from mme.utils import import_modules_from_strings, mkdir_or_exist
 
 from ._build_mixin import BuildMixin
+from ._build_runner import build_runner_from_cfg
 from ._checkpoint_mixin import CheckpointMixin, DeferredLog, checkpoint_backend_args
 from ._properties import PropertiesMixin
 from ._errors import RunnerConfigError, RunnerStateError
@@ -310,6 +312,9 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
             randomness=cfg.get("randomness", dict(seed=None)), experiment_name=cfg.get("experiment_name"), cfg=cfg,
             weights_only=cfg.get("weights_only", True))
         kwargs.update(overrides)
+        # Classes and functions imported by a pure-Python config are built here, so that every
+        # builder gets them as objects; `cfg` itself keeps them lazy (it is dumped as text).
+        kwargs = {key: value if key == "cfg" else resolve_lazy(value) for key, value in kwargs.items()}
         return cls(**kwargs)
 
     @classmethod
@@ -415,8 +420,12 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
             self.model = self.wrap_model(self.cfg.get("model_wrapper_cfg"), model.module)
 
     def _end_dist(self) -> None:
-        """Destroy the process group if this Runner created it; the next run creates a fresh one."""
-        if self._owns_dist:
+        """Destroy the process group if this Runner created it; the next run creates a fresh one.
+
+        A strategy whose model is sharded over the group (``keeps_group``: FSDP, DeepSpeed)
+        keeps it until the process exits, when ``init_dist``'s exit handler destroys it.
+        """
+        if self._owns_dist and not self.strategy.keeps_group:
             destroy_dist()
             self._owns_dist = False
 
@@ -696,3 +705,4 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
 
 
 RUNNERS.register_module(module=Runner)
+RUNNERS.build_func = build_runner_from_cfg  # RUNNERS.build(cfg) picks the class by runner_type

@@ -14,6 +14,7 @@ from mme.runner.version import __version__
 
 from ._base import BaseStrategy
 from ._ddp import DDPStrategy
+from ._deepspeed import DeepSpeedStrategy
 from ._errors import (
     CheckpointError,
     IncompleteCheckpointError,
@@ -29,6 +30,7 @@ __all__ = [
     "BaseStrategy",
     "CheckpointError",
     "DDPStrategy",
+    "DeepSpeedStrategy",
     "FSDPStrategy",
     "IncompleteCheckpointError",
     "MissingPackageError",

@@ -49,6 +49,10 @@ class BaseStrategy:
 
     #: Whether the strategy needs a process group (a launcher other than ``'none'``).
     needs_dist: ClassVar[bool] = False
+    #: Whether the wrapped model is bound to its process group for good (sharded parameters): the
+    #: Runner then keeps the group it created until the process exits (``init_dist``'s exit
+    #: handler destroys it) instead of destroying it after each train/val/test and re-wrapping.
+    keeps_group: ClassVar[bool] = False
 
     # -- environment -------------------------------------------------------------------------
     def init_dist(self, launcher: str, **dist_cfg: Any) -> None:
