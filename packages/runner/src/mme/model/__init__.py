@@ -19,6 +19,7 @@ from ._base_module import BaseModule, ModuleDict, ModuleList, Sequential
 from ._build import _attach, build_model_from_cfg
 from ._data_preprocessor import BaseDataPreprocessor, ImgDataPreprocessor
 from ._activation_checkpointing import turn_on_activation_checkpointing, wrap_forward
+from ._deepspeed import MMDeepSpeedEngineWrapper
 from ._efficient_conv_bn_eval import efficient_conv_bn_eval_forward, turn_on_efficient_conv_bn_eval
 from ._errors import InitCfgError, ModelTypeError, ModelValueError
 from ._fsdp import MMFullyShardedDataParallel
@@ -66,6 +67,7 @@ __all__ = [
     "ImgDataPreprocessor",
     "InitCfgError",
     "KaimingInit",
+    "MMDeepSpeedEngineWrapper",
     "MMDistributedDataParallel",
     "MMFullyShardedDataParallel",
     "MMSeparateDistributedDataParallel",

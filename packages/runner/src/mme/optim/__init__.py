@@ -11,7 +11,10 @@ from __future__ import annotations
 from mme.runner.version import __version__
 
 from ._amp_optim_wrapper import AmpOptimWrapper
+from ._apex import ApexOptimWrapper
+from ._base import BaseOptimWrapper
 from ._constructor import DefaultOptimWrapperConstructor, build_optim_wrapper
+from ._deepspeed import DeepSpeedOptimWrapper
 from ._cyclic import CosineRestartParamScheduler, OneCycleParamScheduler
 from ._errors import (
     MissingInitialValueError,
@@ -63,6 +66,8 @@ del register_all
 
 __all__ = [
     "AmpOptimWrapper",
+    "ApexOptimWrapper",
+    "BaseOptimWrapper",
     "ConstantLR",
     "ConstantMomentum",
     "ConstantParamScheduler",
@@ -72,6 +77,7 @@ __all__ = [
     "CosineRestartLR",
     "CosineRestartMomentum",
     "CosineRestartParamScheduler",
+    "DeepSpeedOptimWrapper",
     "DefaultOptimWrapperConstructor",
     "ExponentialLR",
     "ExponentialMomentum",

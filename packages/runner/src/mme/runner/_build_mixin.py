@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from torch import nn
 from torch.utils.data import DataLoader
 
+from mme.config._lazy import build_lazy
 from mme.dataset import name_fetch_errors
 from mme.dataset import worker_init_fn as default_worker_init_fn
 from mme.dist import get_rank
@@ -98,7 +99,7 @@ class BuildMixin:
         init_fn = None
         if "worker_init_fn" in cfg:
             fn_cfg = dict(cfg.pop("worker_init_fn"))
-            fn = fn_cfg.pop("type")
+            fn = build_lazy(fn_cfg.pop("type"))
             fn = FUNCTIONS.get(fn) if isinstance(fn, str) else fn
             init_fn = partial(fn, **fn_cfg)
         elif seed is not None:
@@ -107,7 +108,7 @@ class BuildMixin:
         collate_cfg = cfg.pop("collate_fn", dict(type="pseudo_collate"))
         if isinstance(collate_cfg, dict):
             collate_cfg = dict(collate_cfg)
-            fn = collate_cfg.pop("type")
+            fn = build_lazy(collate_cfg.pop("type"))
             fn = FUNCTIONS.get(fn) if isinstance(fn, str) else fn
             collate_fn = partial(fn, **collate_cfg)
         elif callable(collate_cfg):
@@ -139,6 +140,10 @@ class BuildMixin:
         if isinstance(optim_wrapper, torch.optim.Optimizer):
             return OptimWrapper(optim_wrapper)
         if isinstance(optim_wrapper, dict):
+            set_batch_size = getattr(self.strategy, "set_train_batch_size", None)
+            loop = self._built(self._train_loop)
+            if callable(set_batch_size) and loop is not None:  # DeepSpeed's default micro batch size
+                set_batch_size(getattr(loop.dataloader, "batch_size", None))
             with build_path("optim_wrapper", cfg=optim_wrapper):  # build errors name the key
                 return self.strategy.build_optim_wrapper(copy.deepcopy(optim_wrapper), self.model)
         raise RunnerConfigError(f"optim_wrapper must be an OptimWrapper or a dict, got {type(optim_wrapper).__name__}")

@@ -154,7 +154,6 @@ def check_deepspeed_config(config: dict[str, Any]) -> None:
     ``DeepSpeedConfig`` reads; ``zero_optimization``, ``fp16`` and ``bf16`` are validated by
     DeepSpeed's own pydantic models (unknown keys and bad values).
     """
-    return
     known = _known_keys()
     for key in config:
         if key not in known:
@@ -222,6 +221,7 @@ class DeepSpeedStrategy(BaseStrategy):
 
     needs_dist = True
     checkpoint_format = "sharded"
+    keeps_group = True  # the engine holds the group (ZeRO partitions over it)
 
     def __init__(self, config: dict | str | None = None, zero_optimization: dict | None = None,
                  gradient_clipping: float | None = None, fp16: dict | None = None, bf16: dict | None = None,
@@ -230,7 +230,7 @@ class DeepSpeedStrategy(BaseStrategy):
                  train_micro_batch_size_per_gpu: int | None = None, gradient_accumulation_steps: int | None = None,
                  steps_per_print: int = 10_000_000_000_000, exclude_frozen_parameters: bool | None = None) -> None:
         super().__init__()
-        self._deepspeed: Any = None
+        self._deepspeed: Any = require_package("deepspeed", "DeepSpeedStrategy", "deepspeed")
         if config is None:
             merged: dict[str, Any] = {}
         elif isinstance(config, dict):
