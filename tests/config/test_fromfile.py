@@ -160,7 +160,8 @@ def test_base_reference_is_a_copy(write):
         "child.py", "_base_ = 'base.py'\nm = {{_base_.model}}\nm['layers'].append(3)\n_base_.model.layers.append(4)\n"
     )
     cfg = Config.fromfile(child)
-    assert cfg.model.layers == [1, 2] and cfg.m.layers == [1, 2, 3]
+    # `m` is a copy; a change made through `_base_` changes the inherited value, as in MMEngine
+    assert cfg.model.layers == [1, 2, 4] and cfg.m.layers == [1, 2, 3]
 
 
 def test_predefined_variables_refer_to_their_own_file(write, tmp_path):

@@ -232,7 +232,10 @@ class Config:
 
     # -- conversion ---------------------------------------------------------------------
     def to_dict(self, keep_imported: bool = False) -> dict:
-        """Plain nested dicts; lazy objects are built unless ``keep_imported`` is True."""
+        """Plain nested dicts; lazy objects become their dotted import path (nothing is imported).
+
+        ``keep_imported=True`` keeps lazy objects as they are (unbuilt :class:`LazyObject`).
+        """
         return self._cfg_dict._to_lazy_dict() if keep_imported else self._cfg_dict.to_dict()
 
     def _to_lazy_dict(self) -> dict:

@@ -24,17 +24,29 @@ def _convert(value: Any) -> Any:
     return value
 
 
+def _fresh_dicts(value: dict, cls: type) -> Any:
+    """A ``cls`` copy of ``value`` whose nested dicts are copies too (other values are shared).
+
+    What ``|`` merges into: merging must not reach into the operands' nested dicts.
+    """
+    new = cls()
+    for key, item in dict.items(value):
+        dict.__setitem__(new, key, _fresh_dicts(item, ConfigDict) if isinstance(item, dict) else _convert(item))
+    return new
+
+
 def _raw_items(value: dict) -> Iterable[tuple[Any, Any]]:
     """The stored items, without building lazy objects."""
     return dict.items(value)
 
 
-def _to_plain(value: Any, build: bool) -> Any:
+def _to_plain(value: Any, as_path: bool) -> Any:
+    """Plain nested dicts; ``as_path``: lazy objects become their dotted import path (never imported)."""
     if isinstance(value, dict):
-        return {k: _to_plain(v, build) for k, v in _raw_items(value)}
+        return {k: _to_plain(v, as_path) for k, v in _raw_items(value)}
     if type(value) in (list, tuple):
-        return type(value)(_to_plain(v, build) for v in value)
-    return build_lazy(value) if build else value
+        return type(value)(_to_plain(v, as_path) for v in value)
+    return str(value) if as_path and isinstance(value, (LazyObject, LazyAttr)) else value
 
 
 class ConfigDict(Dict):
@@ -138,12 +150,13 @@ class ConfigDict(Dict):
 
     # -- conversion and copies ----------------------------------------------------------
     def to_dict(self) -> dict:
-        """Return plain nested dicts (lists and tuples kept), building lazy objects."""
-        return _to_plain(self, build=True)
+        """Return plain nested dicts (lists and tuples kept); lazy objects become their dotted
+        import path (``'torch.optim.SGD'``), as in MMEngine, so nothing is imported."""
+        return _to_plain(self, as_path=True)
 
     def _to_lazy_dict(self) -> dict:
         """Return plain nested dicts, keeping lazy objects as they are."""
-        return _to_plain(self, build=False)
+        return _to_plain(self, as_path=False)
 
     def copy(self) -> ConfigDict:
         """A shallow copy."""
@@ -172,14 +185,14 @@ class ConfigDict(Dict):
     def __or__(self, other: Any) -> ConfigDict:
         if not isinstance(other, dict):
             return NotImplemented
-        new = self.__copy__()
+        new = _fresh_dicts(self, type(self))
         new.update(other)
         return new
 
     def __ror__(self, other: Any) -> ConfigDict:
         if not isinstance(other, dict):
             return NotImplemented
-        new = type(self)(other)
+        new = _fresh_dicts(other, type(self))
         new.update(self)
         return new
 
@@ -194,6 +207,29 @@ class ConfigDict(Dict):
     def unfreeze(self) -> None:
         """Not supported: a ConfigDict is never frozen."""
         raise NotImplementedError("ConfigDict cannot be frozen")
+
+
+def resolve_lazy(value: Any) -> Any:
+    """``value`` with every lazily imported object in it built (dicts, lists and tuples walked).
+
+    What holds no lazy object is returned as it is; a container that does is copied, keeping its
+    type (a ConfigDict stays a ConfigDict). Used where a whole config section is handed to code
+    that reads raw values (``dict(cfg)``) rather than through ConfigDict's building accessors.
+    """
+    if isinstance(value, (LazyObject, LazyAttr)):
+        return value.build()
+    if isinstance(value, dict):
+        items = [(k, resolve_lazy(v)) for k, v in _raw_items(value)]
+        if all(new is old for (_, new), old in zip(items, dict.values(value))):
+            return value
+        copied = type(value)() if isinstance(value, ConfigDict) else {}
+        for k, v in items:
+            dict.__setitem__(copied, k, v)
+        return copied
+    if type(value) in (list, tuple):
+        built = [resolve_lazy(v) for v in value]
+        return value if all(new is old for new, old in zip(built, value)) else type(value)(built)
+    return value
 
 
 def is_lazy(value: Any) -> bool:

@@ -20,6 +20,15 @@ class ConfigOptionError(ConfigError, argparse.ArgumentError):
         )
         self.message = str(self)
 
+    def __reduce__(self):  # keep argparse's argument_name too, not only the problems
+        return (_rebuild_option_error, (type(self), self.problems, self.argument_name))
+
+
+def _rebuild_option_error(cls: type[ConfigOptionError], problems: Any, argument_name: str | None) -> ConfigOptionError:
+    err = cls(problems)
+    err.argument_name = argument_name
+    return err
+
 
 def _scalar(text: str) -> Any:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 __all__ = ["ConfigError", "ConfigFileNotFoundError", "ConfigProblem"]
 
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement, not a builtin
+
 
 class ConfigProblem:
     """One problem in a config, with where it was found.
@@ -115,7 +117,12 @@ class ConfigError(ValueError):
 
 
 def _rebuild_error(cls: type[ConfigError], problems: list[ConfigProblem]) -> ConfigError:
-    err = cls.__new__(cls)
+    # The builtin base that lays the instance out allocates it: `cls.__new__` would find
+    # ValueError's, which refuses a class that is also an OSError (ConfigFileNotFoundError).
+    base: type = cls
+    while base.__flags__ & _HEAPTYPE:
+        base = base.__base__
+    err = base.__new__(cls)
     ConfigError.__init__(err, problems)
     return err
 

@@ -107,9 +107,20 @@ def _module_file(node: ast.ImportFrom, filename: str, name: str | None) -> str:
 
 
 def _base_bindings(
-    node: ast.With, filename: str, stack: tuple[str, ...], use_predefined: bool, texts: list, env: dict
+    node: ast.With,
+    filename: str,
+    stack: tuple[str, ...],
+    use_predefined: bool,
+    texts: list,
+    env: dict,
+    imports: set[str] | None = None,
 ) -> dict[str, Any]:
+    """The names a ``with read_base():`` block binds; ``imports`` collects those that are a
+    base's own imports (``from torch.optim import SGD`` there): usable here, no config keys."""
     from ._loader import load_file
+
+    if imports is None:
+        imports = set()
 
     bindings: dict[str, Any] = {}
     problems: list[ConfigProblem] = []
@@ -146,9 +157,15 @@ def _base_bindings(
                 continue
             for item, item_alias in targets:
                 if item == "*":
+                    bindings.update(loaded.imported)
+                    imports.update(loaded.imported)
                     bindings.update(dict.items(loaded.cfg))
+                    imports.difference_update(dict.keys(loaded.cfg))
                 elif item in loaded.cfg:
                     bindings[item_alias or item] = dict.__getitem__(loaded.cfg, item)
+                elif item in loaded.imported:
+                    bindings[item_alias or item] = loaded.imported[item]
+                    imports.add(item_alias or item)
                 else:
                     problems.append(
                         ConfigProblem(f"base config {path} does not define {item!r}", filename, stmt.lineno, item)
@@ -173,18 +190,24 @@ def _lazy_assign(target: str, module: str, imported: str | None, node: ast.stmt)
 
 def load_lazy(
     tree: ast.Module, filename: str, stack: tuple[str, ...], use_predefined: bool, sub: Any
-) -> tuple[ConfigDict, list, dict[str, str]]:
-    """Run a pure-Python config: bases bound by read_base(), other imports made lazy."""
+) -> tuple[ConfigDict, list, dict[str, str], dict[str, Any]]:
+    """Run a pure-Python config: bases bound by read_base(), other imports made lazy.
+
+    Returns the config, the texts read, the env variables used and the imported names (the
+    file's lazy imports and those its bases' imports it took): they are not config keys, but
+    a child's ``from .this import *`` binds them, as in MMEngine.
+    """
     from ._loader import execute
 
     texts: list = []
     env: dict[str, str] = {}
     bindings: list[dict[str, Any]] = []
     imported: dict[int, LazyObject] = {}  # kept alive so that the ids stay unique
+    base_imports: set[str] = set()
     body: list[ast.stmt] = []
     for node in tree.body:
         if _is_read_base(node):
-            bindings.append(_base_bindings(node, filename, stack, use_predefined, texts, env))
+            bindings.append(_base_bindings(node, filename, stack, use_predefined, texts, env, base_imports))
             call = ast.Call(ast.Name(_BIND, ast.Load()), [ast.Constant(len(bindings) - 1)], [])
             body.append(ast.copy_location(ast.Expr(call), node))
         elif _is_config_import(node):
@@ -229,16 +252,18 @@ def load_lazy(
     namespace[_LAZY] = lazy
     execute(ast.fix_missing_locations(ast.Module(body=body, type_ignores=[])), filename, namespace, sub)
     cfg = ConfigDict()
-    import_names = _imported_names(tree)
+    import_names = _imported_names(tree) | base_imports
+    imports_out: dict[str, Any] = {}
     for name, value in namespace.items():
-        if name.startswith("__") or name == "read_base" or id(value) in imported:
+        if name.startswith("__") or name == "read_base":
             continue
         if isinstance(value, (types.ModuleType, types.FunctionType)):
             continue
         if isinstance(value, (LazyObject, LazyAttr)) and name in import_names:
+            imports_out[name] = value
             continue
         cfg[name] = value
-    return cfg, texts, env
+    return cfg, texts, env, imports_out
 
 
 def _imported_names(tree: ast.Module) -> set[str]:

@@ -35,6 +35,8 @@ class LoadResult:
         self.cfg = cfg
         self.texts: list[tuple[str, str]] = texts if texts is not None else []
         self.env_variables: dict[str, str] = env_variables if env_variables is not None else {}
+        # A pure-Python config's imported names (not config keys; `from .base import *` binds them).
+        self.imported: dict[str, Any] = {}
 
 
 def normalize_suffix(file_format: str, filename: str | None = None) -> str:
@@ -105,9 +107,10 @@ def load_text(
                 raise ConfigError(
                     "{{_base_.*}} references cannot be used in a read_base() config", filename=filename, lineno=line
                 )
-            cfg, texts, env = load_lazy(tree, filename, stack, use_predefined_variables, sub)
+            cfg, texts, env, imported = load_lazy(tree, filename, stack, use_predefined_variables, sub)
             _check_missing_env(cfg, sub, filename)
             result = LoadResult(cfg, texts + [(filename, text)], {**env, **sub.env_variables})
+            result.imported = imported
             return _finish(result, filename)
         base_files, base_line = _python_bases(tree, filename)
         raw = None
@@ -122,13 +125,18 @@ def load_text(
     if raw is None:  # unreachable: a .py file has a tree, other formats raw data
         raise ConfigError("nothing was parsed", filename=filename)
     _check_missing_env(raw, sub, filename)
+    cfg = base.cfg
+    if tree is not None and BASE_KEY in raw:
+        # The file's own copy of the bases, as its assignments through `_base_` left it
+        # (`_base_.model.head.num_classes = 10` changes the inherited value, as in MMEngine).
+        # Copied again so that the file's values do not share objects with it.
+        cfg = copy.deepcopy(raw.pop(BASE_KEY))
     if sub.base_refs:
         problems: list[ConfigProblem] = []
-        resolve_base_refs(raw, sub.base_refs, base.cfg, filename, problems)
+        resolve_base_refs(raw, sub.base_refs, cfg, filename, problems)
         if problems:
             raise ConfigError(problems)
     raw.pop(BASE_KEY, None)
-    cfg = base.cfg
     try:
         merge_into(
             cfg, {k: v for k, v in raw.items() if not (isinstance(k, str) and k.startswith("__"))}, filename=filename
@@ -354,13 +362,16 @@ def _run_python(tree: ast.Module, filename: str, base: ConfigDict, sub: Any, use
         BASE_REF_FUNC: base_ref,
     }
     execute(module, filename, namespace, sub)
-    return {
+    raw = {
         name: value
         for name, value in namespace.items()
         if not name.startswith("__")
         and name != BASE_KEY
         and not isinstance(value, (types.ModuleType, types.FunctionType))
     }
+    if uses_base:
+        raw[BASE_KEY] = namespace[BASE_KEY]
+    return raw
 
 
 def execute(module: ast.Module, filename: str, namespace: dict, sub: Any) -> None:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from mme.config._lazy import build_lazy
 from mme.utils import ManagerMixin
 
 from ._build_path import BuildFrame, current_build_path, outermost_build, push_frame
@@ -87,7 +88,8 @@ def _build(cfg: Any, registry: Registry, default_args: Any, frame: BuildFrame) -
     frame.args = args
     scope = args.pop("_scope_", None)
     with registry.switch_scope_and_registry(scope) as switched:
-        obj_type = args.pop("type")
+        # A class imported by a pure-Python config arrives lazy when the cfg is a plain dict.
+        obj_type = build_lazy(args.pop("type"))
         if isinstance(obj_type, str):
             obj_cls = _resolve(obj_type, switched, registry)
             type_name = obj_type

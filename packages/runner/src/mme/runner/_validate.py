@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from torch.utils.data import DataLoader
 
+from mme.config._lazy import build_lazy
 from mme.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from mme.registry import (
     DATA_SAMPLERS,
@@ -74,7 +75,8 @@ def _keyword_names(fn: Any) -> set[str]:
 
 
 def _as_dict(cfg: Mapping) -> dict[str, Any]:
-    return dict(cfg.items())
+    # A plain dict from a pure-Python config may hold lazily imported classes: check what they are.
+    return {key: build_lazy(value) for key, value in cfg.items()}
 
 
 def _first_line(err: BaseException) -> str:
