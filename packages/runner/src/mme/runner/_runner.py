@@ -274,7 +274,8 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
 
         self.logger.info(
             f"launcher: {self._launcher}, distributed: {self._distributed}, world_size: {self._world_size}, "
-            f"seed: {self._seed}, deterministic: {self._deterministic}, model: {type(self.model).__name__}")
+            f"seed: {self._seed}, deterministic: {self._deterministic}, model: {type(self.model).__name__}, "
+            f"strategy: {self.strategy!r}")
         self.register_hooks(default_hooks, custom_hooks)
         with build_path("log_processor"):
             self.log_processor = self.build_log_processor(log_processor)
