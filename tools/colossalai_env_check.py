@@ -3,11 +3,11 @@
 Not a test (pytest does not collect it); run it by hand in a throwaway venv that has ColossalAI.
 See docs/colossalai_cpu_findings.md for the versions and the results on the development machine.
 
-    python3 -m venv /tmp/colo
-    /tmp/colo/bin/pip install torch==2.5.1          # PyPI's only 2.5.1 build is the CUDA one
-    /tmp/colo/bin/pip install colossalai==0.5.0     # sdist; BUILD_EXT defaults to 0: no CUDA build
-    /tmp/colo/bin/python tools/colossalai_env_check.py            # the whole matrix
-    /tmp/colo/bin/python tools/colossalai_env_check.py --plugins ddp zero1 --nprocs 2 --optims sgd
+    python3 -m venv colo-venv
+    colo-venv/bin/pip install torch==2.5.1          # PyPI's only 2.5.1 build is the CUDA one
+    colo-venv/bin/pip install colossalai==0.5.0     # sdist; BUILD_EXT defaults to 0: no CUDA build
+    colo-venv/bin/python tools/colossalai_env_check.py            # the whole matrix
+    colo-venv/bin/python tools/colossalai_env_check.py --plugins ddp zero1 --nprocs 2 --optims sgd
 
 Driver mode (the default) starts one ``torch.distributed.run --standalone`` job per
 (plugin, number of processes, optimizer), each with a timeout, and prints one line per job: OK,
