@@ -28,27 +28,6 @@ API = json.loads(Path(__file__).with_name("mmengine_api.json").read_text(encodin
 
 # module -> names MMEngine has there that mme does not provide yet (space-separated)
 _KNOWN_MISSING_BY_MODULE = {
-    "mmengine": "FileClient LmdbBackend MemcachedBackend PetrelBackend build_runner_from_cfg",
-    "mmengine.analysis": (
-        "ActivationAnalyzer FlopAnalyzer activation_count flop_count get_model_complexity_info "
-        "parameter_count parameter_count_table"
-    ),
-    "mmengine.analysis.complexity_analysis": (
-        "ActivationAnalyzer FlopAnalyzer JitModelAnalysis activation_count addmm_flop_jit "
-        "batchnorm_flop_jit bmm_flop_jit conv_flop_jit einsum_flop_jit elementwise_flop_counter "
-        "flop_count generic_activation_jit linear_flop_jit matmul_flop_jit norm_flop_counter "
-        "parameter_count parameter_count_table"
-    ),
-    "mmengine.analysis.jit_analysis": "JitModelAnalysis Statistics",
-    "mmengine.analysis.jit_handles": (
-        "addmm_flop_jit batchnorm_flop_jit bmm_flop_jit conv_flop_count conv_flop_jit einsum_flop_jit "
-        "elementwise_flop_counter generic_activation_jit get_shape linear_flop_jit matmul_flop_jit "
-        "norm_flop_counter"
-    ),
-    "mmengine.analysis.print_helper": (
-        "ActivationAnalyzer FlopAnalyzer complexity_stats_str complexity_stats_table "
-        "get_model_complexity_info parameter_count"
-    ),
     "mmengine.config.config": (
         "BASE_KEY ConfigParsingError DELETE_KEY DEPRECATION_KEY ImportTransformer RESERVED_KEYS "
         "RemoveAssignFromAST add_args"
@@ -57,100 +36,15 @@ _KNOWN_MISSING_BY_MODULE = {
         "ConfigParsingError ImportTransformer MODULE2PACKAGE PKG2PROJECT PYTHON_ROOT_DIR "
         "RemoveAssignFromAST SYSTEM_PYTHON_PREFIX"
     ),
-    "mmengine.dataset": "COLLATE_FUNCTIONS",
-    "mmengine.dataset.utils": "COLLATE_FUNCTIONS",
-    "mmengine.device": (
-        "get_max_musa_memory is_dipu_available is_musa_available is_npu_support_full_precision"
-    ),
-    "mmengine.device.utils": (
-        "DEVICE IS_DIPU_AVAILABLE IS_MLU_AVAILABLE IS_MUSA_AVAILABLE IS_NPU_AVAILABLE "
-        "get_max_musa_memory is_dipu_available is_musa_available is_npu_support_full_precision"
-    ),
-    "mmengine.dist": "init_local_group",
-    "mmengine.dist.utils": "init_local_group is_musa_available",
-    "mmengine.fileio": "FileClient LmdbBackend MemcachedBackend PetrelBackend",
-    "mmengine.fileio.backends": "LmdbBackend MemcachedBackend PetrelBackend backends prefix_to_backends",
-    "mmengine.fileio.backends.lmdb_backend": "LmdbBackend",
-    "mmengine.fileio.backends.memcached_backend": "MemcachedBackend",
-    "mmengine.fileio.backends.petrel_backend": "PetrelBackend",
-    "mmengine.fileio.backends.registry_utils": (
-        "LmdbBackend MemcachedBackend PetrelBackend backends prefix_to_backends"
-    ),
-    "mmengine.fileio.file_client": "FileClient LmdbBackend MemcachedBackend PetrelBackend",
-    "mmengine.fileio.handlers.json_handler": "set_default",
-    "mmengine.fileio.io": "FileClient backend_instances backends prefix_to_backends",
-    "mmengine.fileio.parse": "FileClient",
-    "mmengine.hooks": "NPUProfilerHook PrepareTTAHook",
-    "mmengine.hooks.checkpoint_hook": "FileClient",
-    "mmengine.hooks.empty_cache_hook": "is_musa_available",
-    "mmengine.hooks.logger_hook": "FileClient",
-    "mmengine.hooks.profiler_hook": "NPUProfilerHook check_kineto",
-    "mmengine.hooks.test_time_aug_hook": "PrepareTTAHook build_runner_with_tta",
-    "mmengine.hub": "get_config get_model",
-    "mmengine.hub.hub": "get_config get_model",
-    "mmengine.infer": "BaseInferencer",
-    "mmengine.infer.infer": "BaseInferencer InferencerMeta MODULE2PACKAGE",
-    "mmengine.logging.logger": "MMFormatter",
+    "mmengine.infer.infer": "MODULE2PACKAGE",
     "mmengine.model.efficient_conv_bn_eval": (
         "efficient_conv_bn_eval_control efficient_conv_bn_eval_graph_transform "
         "turn_on_efficient_conv_bn_eval_for_single_model"
     ),
-    "mmengine.optim": "ApexOptimWrapper BaseOptimWrapper",
-    "mmengine.optim.optimizer": "ApexOptimWrapper BaseOptimWrapper",
-    "mmengine.optim.optimizer.amp_optimizer_wrapper": "is_musa_available",
-    "mmengine.optim.optimizer.apex_optimizer_wrapper": "ApexOptimWrapper apex_amp",
-    "mmengine.optim.optimizer.base": "BaseOptimWrapper",
-    "mmengine.optim.optimizer.builder": (
-        "BITSANDBYTES_OPTIMIZERS DADAPTATION_OPTIMIZERS LION_OPTIMIZERS NPU_OPTIMIZERS "
-        "SOPHIA_OPTIMIZERS TORCH_OPTIMIZERS TRANSFORMERS_OPTIMIZERS is_npu_support_full_precision "
-        "register_bitsandbytes_optimizers register_dadaptation_optimizers register_lion_optimizers "
-        "register_sophia_optimizers register_torch_npu_optimizers register_torch_optimizers "
-        "register_transformers_optimizers"
-    ),
-    "mmengine.optim.optimizer.optimizer_wrapper": "BaseOptimWrapper",
-    "mmengine.optim.scheduler.param_scheduler": "BaseOptimWrapper INF",
-    "mmengine.registry": "build_runner_from_cfg",
-    "mmengine.registry.build_functions": "build_optimizer_from_cfg build_runner_from_cfg",
+    "mmengine.registry.build_functions": "build_optimizer_from_cfg",
     "mmengine.registry.registry": "MODULE2PACKAGE",
-    "mmengine.registry.root": "build_optimizer_from_cfg build_runner_from_cfg",
-    "mmengine.runner": (
-        "CheckpointLoader get_deprecated_model_names get_external_models "
-        "get_mmcls_models get_torchvision_models"
-    ),
-    "mmengine.runner.checkpoint": (
-        "CheckpointLoader DEFAULT_CACHE_DIR ENV_MMENGINE_HOME ENV_XDG_CACHE_HOME FileClient "
-        "get_deprecated_model_names get_external_models get_mmcls_models get_torchvision_models "
-        "load_from_ceph load_from_http load_from_local load_from_mmcls load_from_openmmlab "
-        "load_from_pavi load_from_torchvision"
-    ),
-    "mmengine.runner.log_processor": "get_max_musa_memory is_musa_available",
-    "mmengine.runner.loops": "calc_dynamic_intervals",
-    "mmengine.runner.runner": "FileClient",
-    "mmengine.runner.utils": "calc_dynamic_intervals is_musa_available",
-    "mmengine.testing": (
-        "RunnerTestCase assert_allclose assert_attrs_equal assert_dict_contains_subset "
-        "assert_dict_has_keys assert_is_norm_layer assert_keys_equal assert_params_all_zeros "
-        "check_python_script"
-    ),
-    "mmengine.testing.compare": (
-        "assert_allclose assert_attrs_equal assert_dict_contains_subset assert_dict_has_keys "
-        "assert_is_norm_layer assert_keys_equal assert_params_all_zeros check_python_script"
-    ),
-    "mmengine.testing.runner_test_case": "RunnerTestCase",
-    "mmengine.utils.dl_utils.collect_env": "is_musa_available",
-    "mmengine.utils.dl_utils.time_counter": "is_musa_available",
+    "mmengine.registry.root": "build_optimizer_from_cfg",
     "mmengine.utils.dl_utils.visualize": "fake_run runtimeinfo_step update_params_step",
-    "mmengine.utils.package_utils": "package2module",
-    "mmengine.utils.path": "find_vcs_root",
-    "mmengine.utils.progressbar": "init_pool",
-    "mmengine.visualization.utils": (
-        "check_length check_type check_type_and_length color_str2rgb color_val_matplotlib "
-        "convert_overlay_heatmap img_from_canvas tensor2ndarray value2list wait_continue"
-    ),
-    "mmengine.visualization.visualizer": (
-        "check_type check_type_and_length color_str2rgb color_val_matplotlib convert_overlay_heatmap "
-        "img_from_canvas tensor2ndarray value2list wait_continue"
-    ),
 }
 KNOWN_MISSING = {f"{module}.{name}" for module, names in _KNOWN_MISSING_BY_MODULE.items() for name in names.split()}
 

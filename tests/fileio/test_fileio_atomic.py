@@ -93,11 +93,12 @@ def test_remove_temp_files_takes_only_atomic_write_leftovers(tmp_path, moto_endp
         (tmp_path / name).write_bytes(b"x")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / ours[0]).write_bytes(b"x")  # not recursive
-    (tmp_path / ".d.0123456789ab.tmp").mkdir()  # a directory, not a file
-    os.symlink(tmp_path / "notes.tmp", tmp_path / ".l.0123456789ab.tmp")  # a link is not ours either
+    (tmp_path / ".d.pth.0123456789ab.tmp").mkdir()  # a sharded checkpoint directory being filled: ours
+    (tmp_path / ".d.pth.0123456789ab.tmp" / "shard").write_bytes(b"x")
+    os.symlink(tmp_path / "notes.tmp", tmp_path / ".l.0123456789ab.tmp")  # a link is not ours
     removed = fileio.remove_temp_files(f"file://{tmp_path}")
-    assert removed == sorted(str(tmp_path / n) for n in ours)
-    assert sorted(os.listdir(tmp_path)) == sorted(theirs + ["sub", ".d.0123456789ab.tmp", ".l.0123456789ab.tmp"])
+    assert removed == sorted(str(tmp_path / n) for n in [*ours, ".d.pth.0123456789ab.tmp"])
+    assert sorted(os.listdir(tmp_path)) == sorted(theirs + ["sub", ".l.0123456789ab.tmp"])
     assert (tmp_path / "sub" / ours[0]).exists()
     assert fileio.remove_temp_files(tmp_path / "missing") == []
     prefix = f"s3://{BUCKET}/remove-temp"

@@ -26,7 +26,7 @@ TREE: dict[str, str] = {
     # the config, fileio, registry and utils names imports no torch
     "mmengine": "mmengine.config mmengine.fileio mmengine.registry mmengine.utils mmengine.version mmengine.logging",
     "mmengine.version": "_mme_compat._mmengine_version",
-    # analysis: model complexity (FLOPs, activations, parameters); nothing in mme yet
+    # analysis: model complexity (FLOPs, activations, parameters)
     "mmengine.analysis": "mme.analysis",
     "mmengine.analysis.complexity_analysis": "mmengine.analysis",
     "mmengine.analysis.jit_analysis": "mmengine.analysis | mmengine.logging",
@@ -96,10 +96,10 @@ TREE: dict[str, str] = {
     "mmengine.hooks.sampler_seed_hook": "mmengine.hooks | mmengine.registry",
     "mmengine.hooks.sync_buffer_hook": "mmengine.hooks | mmengine.dist mmengine.registry",
     "mmengine.hooks.test_time_aug_hook": "mmengine.hooks | mmengine.registry",
-    # hub: configs and models of OpenMMLab packages by name; nothing in mme yet
+    # hub: configs and models of OpenMMLab packages by name
     "mmengine.hub": "mme.hub",
     "mmengine.hub.hub": "mmengine.hub | mmengine.config mmengine.registry mmengine.runner mmengine.utils",
-    # infer: BaseInferencer; nothing in mme yet
+    # infer: BaseInferencer
     "mmengine.infer": "mme.infer",
     "mmengine.infer.infer": (
         "mmengine.infer | mmengine.config mmengine.dataset mmengine.device mmengine.fileio mmengine.logging"
@@ -136,9 +136,11 @@ TREE: dict[str, str] = {
     "mmengine.optim.optimizer.amp_optimizer_wrapper": (
         "mmengine.optim | mmengine.device mmengine.registry mmengine.utils"
     ),
-    "mmengine.optim.optimizer.apex_optimizer_wrapper": "mmengine.optim | mmengine.registry",
+    "mmengine.optim.optimizer.apex_optimizer_wrapper": "mmengine.optim | mme.optim._apex mmengine.registry",
     "mmengine.optim.optimizer.base": "mmengine.optim",
-    "mmengine.optim.optimizer.builder": "mmengine.optim | mmengine.config mmengine.device mmengine.registry",
+    "mmengine.optim.optimizer.builder": (
+        "mmengine.optim | mme.optim._builder mmengine.config mmengine.device mmengine.registry"
+    ),
     "mmengine.optim.optimizer.default_constructor": (
         "mmengine.optim | mmengine.logging mmengine.registry mmengine.utils mmengine.utils.dl_utils"
     ),
@@ -164,7 +166,8 @@ TREE: dict[str, str] = {
     "mmengine.runner.amp": "mmengine.runner | mmengine.device mmengine.logging mmengine.utils",
     "mmengine.runner.base_loop": "mmengine.runner",
     "mmengine.runner.checkpoint": (
-        "mmengine.runner | mmengine.dist mmengine.fileio mmengine.logging mmengine.model mmengine.utils"
+        "mmengine.runner | mme.runner._checkpoint_loader mmengine.dist mmengine.fileio mmengine.logging"
+        " mmengine.model mmengine.utils"
     ),
     "mmengine.runner.log_processor": "mmengine.runner | mmengine.device mmengine.registry",
     "mmengine.runner.loops": (
@@ -228,6 +231,22 @@ NAMES: dict[str, dict[str, str]] = {
         # MMEngine's deprecated alias of LocalBackend
         "HardDiskBackend": "mme.fileio:LocalBackend",
     },
+    "mmengine.fileio.backends": {
+        "backends": "mme.fileio._registry:backends",
+        "prefix_to_backends": "mme.fileio._registry:prefix_to_backends",
+    },
+    "mmengine.fileio.backends.registry_utils": {
+        "backends": "mme.fileio._registry:backends",
+        "prefix_to_backends": "mme.fileio._registry:prefix_to_backends",
+    },
+    "mmengine.fileio.handlers.json_handler": {
+        "set_default": "mme.fileio._handlers:set_default",
+    },
+    "mmengine.fileio.io": {
+        "backend_instances": "mme.fileio._registry:backend_instances",
+        "backends": "mme.fileio._registry:backends",
+        "prefix_to_backends": "mme.fileio._registry:prefix_to_backends",
+    },
     "mmengine.optim": {
         # MMEngine re-exports these two root registries from its optim package
         "OPTIMIZERS": "mme.registry:OPTIMIZERS",
@@ -245,6 +264,11 @@ NAMES: dict[str, dict[str, str]] = {
     },
     "mmengine.runner.checkpoint": {
         "load_file": "mmengine.fileio:load",
+        # private in MMEngine, imported by mmpretrain (models/selfsup/milan.py)
+        "_load_checkpoint": "mme.runner._checkpoint:_load_checkpoint",
+    },
+    "mmengine.optim.scheduler.param_scheduler": {
+        "INF": "mme.optim._scheduler_base:INF",
     },
     "mmengine.runner.runner": {
         "default_worker_init_fn": "mmengine.dataset:worker_init_fn",

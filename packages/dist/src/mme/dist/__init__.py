@@ -34,7 +34,7 @@ from ._info import (
     is_main_process,
     master_only,
 )
-from ._launch import destroy_dist, infer_launcher, init_dist
+from ._launch import destroy_dist, infer_launcher, init_dist, init_local_group
 from .version import __version__
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "get_world_size",
     "infer_launcher",
     "init_dist",
+    "init_local_group",
     "is_distributed",
     "is_main_process",
     "master_only",

@@ -201,6 +201,41 @@ def _init_local_group(rank: int, world_size: int, local_size: int) -> None:
             _set_local_group(group)
 
 
+def init_local_group(node_rank: int, num_gpus_per_node: int) -> None:
+    """Make the group of the processes on node ``node_rank`` this process's local group.
+
+    Nodes are assumed to run ``num_gpus_per_node`` processes each, node ``n`` holding global ranks
+    ``n * num_gpus_per_node`` to ``(n + 1) * num_gpus_per_node - 1``. Creating a group is
+    collective: every process of the default group must call this with the same
+    ``num_gpus_per_node`` (each passes its own node). ``get_local_group``, ``get_local_rank`` and
+    ``get_local_size`` answer from this group afterwards.
+
+    Raises:
+        DistEnvError: No default process group has been initialized.
+        DistValueError: The arguments do not describe the world (non-positive sizes, a world
+            size not divisible by ``num_gpus_per_node``, or a node this process is not on).
+    """
+    if not is_distributed():
+        raise DistEnvError("init_local_group needs an initialized default process group (call init_dist first)")
+    if not isinstance(num_gpus_per_node, int) or num_gpus_per_node <= 0:
+        raise DistValueError(f"init_local_group: num_gpus_per_node must be a positive int, got {num_gpus_per_node!r}")
+    world_size, rank = torch_dist.get_world_size(), torch_dist.get_rank()
+    if world_size % num_gpus_per_node:
+        raise DistValueError(
+            f"init_local_group: world size {world_size} is not a multiple of num_gpus_per_node={num_gpus_per_node}")
+    if not isinstance(node_rank, int) or rank // num_gpus_per_node != node_rank:
+        raise DistValueError(
+            f"init_local_group: rank {rank} is on node {rank // num_gpus_per_node} with {num_gpus_per_node} "
+            f"processes per node, not on node_rank={node_rank!r}")
+    group = None
+    for node in range(world_size // num_gpus_per_node):
+        ranks = list(range(node * num_gpus_per_node, (node + 1) * num_gpus_per_node))
+        new = torch_dist.new_group(ranks)
+        if node == node_rank:
+            group = new
+    _set_local_group(group)
+
+
 def _first_slurm_host(node_list: str) -> str:
     """First host name of a Slurm node list such as ``gpu[03-05,09],cpu1`` (-> ``gpu03``)."""
     scontrol = shutil.which("scontrol")

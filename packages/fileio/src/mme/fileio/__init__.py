@@ -21,6 +21,7 @@ from ._errors import (
     UnsupportedFormatError,
     UnsupportedOperationError,
 )
+from ._file_client import FileClient
 from ._fsspec import FsspecBackend, HTTPBackend
 from ._handlers import (
     BaseFileHandler,
@@ -55,6 +56,7 @@ from ._io import (
 )
 from ._load_dump import dict_from_file, dump, list_from_file, load
 from ._local import LocalBackend, atomic_write, replace_dir, temp_sibling
+from ._optional_backends import LmdbBackend, MemcachedBackend, PetrelBackend
 from ._registry import (
     get_file_backend,
     register_backend,
@@ -70,12 +72,16 @@ __all__ = [
     "BaseFileHandler",
     "BaseStorageBackend",
     "CorruptFileError",
+    "FileClient",
     "FsspecBackend",
     "HTTPBackend",
     "InvalidURIError",
     "JsonHandler",
+    "LmdbBackend",
     "LocalBackend",
+    "MemcachedBackend",
     "ObjectNotFoundError",
+    "PetrelBackend",
     "PickleHandler",
     "S3Backend",
     "StorageError",

@@ -43,12 +43,20 @@ class BaseFileHandler(ABC):
             self.dump_to_fileobj(obj, f, **kwargs)
 
 
-def _json_default(obj: Any) -> Any:
+def set_default(obj: Any) -> Any:
+    """``json.dump``'s ``default``: sets and ranges become lists, numpy arrays lists, numpy scalars numbers.
+
+    Raises:
+        TypeError: Any other object, as ``json`` expects from a ``default`` function.
+    """
     if isinstance(obj, (set, range, frozenset, tuple)):
         return list(obj)
     if type(obj).__module__ == "numpy" and hasattr(obj, "tolist"):  # arrays and numpy scalars
         return obj.tolist()
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+_json_default = set_default
 
 
 class JsonHandler(BaseFileHandler):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ._backend import BaseStorageBackend, PathLike
@@ -172,15 +172,47 @@ def registered_prefixes() -> dict[str, type[BaseStorageBackend]]:
         return dict(_prefixes)
 
 
+class _PrefixView(Mapping):
+    """MMEngine's ``prefix_to_backends``: the prefix table keyed by scheme (``"s3"``), read-only and live."""
+
+    def _table(self) -> dict[str, type[BaseStorageBackend]]:
+        with _lock:
+            return {(p[:-3] if p.endswith("://") else p): cls for p, cls in _prefixes.items()}
+
+    def __getitem__(self, key: str) -> type[BaseStorageBackend]:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+    def __repr__(self) -> str:
+        return f"prefix_to_backends({self._table()!r})"
+
+
+#: MMEngine's names for the registry's tables: name -> backend class (the live table; register
+#: with :func:`register_backend`), scheme -> backend class (a read-only view), and the singleton
+#: instances of ``get_file_backend(enable_singleton=True)``.
+backends = _backends
+prefix_to_backends = _PrefixView()
+backend_instances = _instances
+
+
 def _builtin(register: Callable[..., Any]) -> None:
     from ._fsspec import FsspecBackend, HTTPBackend
     from ._local import LocalBackend
+    from ._optional_backends import LmdbBackend, MemcachedBackend, PetrelBackend
     from ._s3 import S3Backend
 
     register("local", LocalBackend, prefixes="file")
     register("fsspec", FsspecBackend, prefixes=["memory"])
     register("http", HTTPBackend, prefixes=["http", "https"])
     register("s3", S3Backend, prefixes="s3")
+    register("petrel", PetrelBackend, prefixes="petrel")
+    register("memcached", MemcachedBackend)
+    register("lmdb", LmdbBackend)
 
 
 _builtin(register_backend)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._errors import LoggingKeyError, LoggingTypeError, LoggingValueError
 from ._history_buffer import HistoryBuffer
-from ._logger import FilterDuplicateWarning, MMLogger, print_log
+from ._logger import FilterDuplicateWarning, MMFormatter, MMLogger, print_log
 from ._message_hub import MessageHub
 from .version import __version__
 
@@ -14,6 +14,7 @@ __all__ = [
     "LoggingKeyError",
     "LoggingTypeError",
     "LoggingValueError",
+    "MMFormatter",
     "MMLogger",
     "MessageHub",
     "__version__",

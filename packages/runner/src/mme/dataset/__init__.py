@@ -10,10 +10,11 @@ from ._dataset_wrappers import ClassBalancedDataset, ConcatDataset, RepeatDatase
 from ._errors import DatasetKeyError, DatasetTypeError, DatasetValueError, FetchError
 from ._fetch import name_fetch_errors
 from ._sampler import DefaultSampler, InfiniteSampler
-from ._utils import default_collate, pseudo_collate, worker_init_fn
+from ._utils import COLLATE_FUNCTIONS, default_collate, pseudo_collate, worker_init_fn
 
 __all__ = [
     "BaseDataset",
+    "COLLATE_FUNCTIONS",
     "ClassBalancedDataset",
     "Compose",
     "ConcatDataset",

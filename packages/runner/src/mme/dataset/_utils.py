@@ -15,6 +15,9 @@ from torch.utils.data import get_worker_info
 
 from ._errors import DatasetTypeError, DatasetValueError
 
+#: MMEngine's name for the FUNCTIONS registry, where collate functions are registered
+COLLATE_FUNCTIONS = FUNCTIONS
+
 
 def worker_init_fn(
     worker_id: int, num_workers: int, rank: int, seed: int, disable_subprocess_warning: bool = False

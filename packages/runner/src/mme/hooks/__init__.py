@@ -19,10 +19,11 @@ from ._logger import LoggerHook
 from ._naive_visualization import NaiveVisualizationHook
 from ._param_scheduler import ParamSchedulerHook
 from ._priority import Priority, get_priority
-from ._profiler import ProfilerHook
+from ._profiler import NPUProfilerHook, ProfilerHook, check_kineto
 from ._runtime_info import RuntimeInfoHook
 from ._sampler_seed import DistSamplerSeedHook
 from ._sync_buffers import SyncBuffersHook
+from ._test_time_aug import PrepareTTAHook, build_runner_with_tta
 
 try:
     __version__ = version("mme-runner")
@@ -41,12 +42,16 @@ __all__ = [
     "HookError",
     "IterTimerHook",
     "LoggerHook",
+    "NPUProfilerHook",
     "NaiveVisualizationHook",
     "ParamSchedulerHook",
+    "PrepareTTAHook",
     "Priority",
     "ProfilerHook",
     "RuntimeInfoHook",
     "SyncBuffersHook",
     "__version__",
+    "build_runner_with_tta",
+    "check_kineto",
     "get_priority",
 ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import os.path as osp
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +16,7 @@ from mme.registry import HOOKS
 from ._errors import HookConfigError
 from ._hook import DATA_BATCH, Hook
 
-__all__ = ["ProfilerHook"]
+__all__ = ["NPUProfilerHook", "ProfilerHook", "check_kineto"]
 
 logger = logging.getLogger(__name__)
 
@@ -117,3 +119,74 @@ class ProfilerHook(Hook):
         if self.json_trace_path is not None:
             self.profiler.export_chrome_trace(self.json_trace_path)
             runner.logger.info(f"profiler trace written to {self.json_trace_path}")
+
+
+def check_kineto() -> bool:
+    """Whether torch's profiler has Kineto (the library behind ``torch.profiler``)."""
+    available = getattr(torch.autograd, "kineto_available", None)
+    return bool(available is not None and available())
+
+
+@HOOKS.register_module()
+class NPUProfilerHook(Hook):
+    """Profile training iterations ``[begin, end)`` on an Ascend NPU with ``torch_npu``'s profiler.
+
+    Args:
+        begin: First profiled iteration.
+        end: Iteration after the last profiled one.
+        result_path: Directory of the profiling results.
+        exit_after_profiling: Stop the process (``SystemExit``) once the results are written.
+        use_e2e_profiler: Turn on the end-to-end profiler (operators and framework).
+        ge_profiling_to_std_out: Set ``GE_PROFILING_TO_STD_OUT=1`` for the graph engine.
+
+    Raises:
+        ImportError: ``torch_npu`` is not installed.
+        HookConfigError: ``begin >= end``.
+    """
+
+    priority = "VERY_LOW"
+
+    def __init__(self, *, begin: int = 0, end: int = 1, result_path: str = "cann_profiling",
+                 exit_after_profiling: bool = True, use_e2e_profiler: bool = False,
+                 ge_profiling_to_std_out: bool = False) -> None:
+        try:
+            import torch_npu
+        except ImportError as exc:
+            raise ImportError("NPUProfilerHook needs torch_npu (Ascend's PyTorch plugin), which is not installed; "
+                              "use ProfilerHook on other devices") from exc
+        if begin >= end:
+            raise HookConfigError(f"NPUProfilerHook: begin ({begin}) must be smaller than end ({end})")
+        self._torch_npu = torch_npu
+        self.begin = begin
+        self.end = end
+        self.result_path = result_path
+        self.exit_after_profiling = exit_after_profiling
+        self.use_e2e_profiler = use_e2e_profiler
+        self.ge_profiling_to_std_out = ge_profiling_to_std_out
+        self.profiler: Any = None
+
+    def before_run(self, runner: Any) -> None:
+        """Check the profiled range against the run's length and prepare the result directory."""
+        if self.end > runner.max_iters:
+            raise HookConfigError(f"NPUProfilerHook: end ({self.end}) is after the last iteration "
+                                  f"({runner.max_iters}) of this run")
+        if self.ge_profiling_to_std_out:
+            os.environ["GE_PROFILING_TO_STD_OUT"] = "1"
+        os.makedirs(self.result_path, exist_ok=True)
+
+    def before_train_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None) -> None:
+        """Start profiling at iteration ``begin``."""
+        if runner.iter == self.begin:
+            self.profiler = self._torch_npu.npu.profile(self.result_path, use_e2e_profiler=self.use_e2e_profiler)
+            self.profiler.__enter__()
+            runner.logger.info("NPUProfiler starts profiling...")
+
+    def after_train_iter(self, runner: Any, batch_idx: int, data_batch: DATA_BATCH = None,
+                         outputs: dict | None = None) -> None:
+        """Stop profiling after iteration ``end - 1`` (and exit, if asked)."""
+        if runner.iter == self.end - 1 and self.profiler is not None:
+            runner.logger.info("NPUProfiler is writing the results; this may take a few minutes")
+            self.profiler.__exit__(None, None, None)
+            self.profiler = None
+            if self.exit_after_profiling:
+                sys.exit()

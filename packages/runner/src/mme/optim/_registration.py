@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 from mme.registry import (
     OPTIM_WRAPPER_CONSTRUCTORS,
     OPTIM_WRAPPERS,
@@ -16,6 +15,7 @@ from mme.registry import (
 
 from . import _cyclic, _plateau, _schedulers, _variants
 from ._amp_optim_wrapper import AmpOptimWrapper
+from ._apex import ApexOptimWrapper
 from ._constructor import DefaultOptimWrapperConstructor
 from ._errors import SchedulerConfigError
 from ._optim_wrapper import OptimWrapper
@@ -65,13 +65,13 @@ def build_scheduler_from_cfg(cfg: Any, registry: Registry, default_args: dict[st
 
 def register_all() -> None:
     """Fill OPTIMIZERS, OPTIM_WRAPPERS, OPTIM_WRAPPER_CONSTRUCTORS and PARAM_SCHEDULERS."""
-    for name in dir(torch.optim):
-        obj = getattr(torch.optim, name)
-        if isinstance(obj, type) and issubclass(obj, torch.optim.Optimizer) and obj is not torch.optim.Optimizer:
-            OPTIMIZERS.register_module(name="TorchAdafactor" if name == "Adafactor" else name, module=obj)
+    from ._builder import register_torch_optimizers  # registers the optional packages' optimizers too
+
+    register_torch_optimizers()
     OPTIMIZERS.register_module(name="ZeroRedundancyOptimizer", module=build_zero_redundancy_optimizer)
     OPTIM_WRAPPERS.register_module(module=OptimWrapper)
     OPTIM_WRAPPERS.register_module(module=AmpOptimWrapper)
+    OPTIM_WRAPPERS.register_module(module=ApexOptimWrapper)
     OPTIM_WRAPPER_CONSTRUCTORS.register_module(module=DefaultOptimWrapperConstructor)
     for mod in (_schedulers, _cyclic, _plateau, _variants):
         for name in mod.__all__:

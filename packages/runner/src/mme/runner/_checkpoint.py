@@ -166,6 +166,18 @@ def _load_checkpoint(filename: str, map_location: Any = None, weights_only: bool
     is loaded from). Checkpoints without checksums (torch's legacy non-zip format, or saved
     after ``torch.serialization.set_crc32_options(False)``) load unchecked.
     """
+    if backend_args is None:
+        # a scheme of CheckpointLoader's (torchvision://, open-mmlab://, a registered one, ...):
+        # its loader; local paths, http(s):// and s3:// are read through mme.fileio below
+        from ._checkpoint_loader import FILEIO_LOADERS, CheckpointLoader
+
+        loader = CheckpointLoader._get_checkpoint_loader(str(filename))
+        if loader not in FILEIO_LOADERS:
+            checkpoint = CheckpointLoader.load_checkpoint(filename, map_location, logger=logger,
+                                                          weights_only=weights_only)
+            if not isinstance(checkpoint, dict):
+                raise CheckpointError(f"checkpoint {filename} holds a {type(checkpoint).__name__}, expected a dict")
+            return checkpoint
     if not fileio.exists(filename, backend_args=backend_args):
         raise CheckpointError(f"checkpoint {filename} does not exist")
     with fileio.get_local_path(filename, backend_args=backend_args) as local:

@@ -189,6 +189,18 @@ class PropertiesMixin:
         return loop.max_iters
 
     @property
+    def val_interval(self) -> int:
+        """How often (in epochs or iterations) the training loop validates, as it stands now."""
+        loop: Any = self.train_loop
+        return loop.val_interval
+
+    @property
+    def val_begin(self) -> int:
+        """The epoch or iteration from which the training loop validates."""
+        loop: Any = self.train_loop
+        return loop.val_begin
+
+    @property
     def train_progress(self) -> dict[str, int]:
         """Finished epochs, iterations and iterations into the open epoch, at this moment."""
         loop = self._built(self._train_loop)

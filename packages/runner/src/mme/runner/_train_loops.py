@@ -19,12 +19,31 @@ from ._base_loop import BaseLoop
 from ._errors import NonFiniteLossError, RunnerConfigError
 from ._randomness import get_rng_state, set_rng_state
 
-__all__ = ["EpochBasedTrainLoop", "IterBasedTrainLoop"]
+__all__ = ["EpochBasedTrainLoop", "IterBasedTrainLoop", "calc_dynamic_intervals"]
 
 logger = logging.getLogger(__name__)
 
 
-def _dynamic_intervals(start: int, dynamic: Sequence[tuple[int, int]] | None) -> tuple[list[int], list[int]]:
+def calc_dynamic_intervals(start_interval: int, dynamic_interval_list: Sequence[tuple[int, int]] | None = None,
+                           ) -> tuple[list[int], list[int]]:
+    """Milestones and intervals of a validation interval that changes during training.
+
+    Args:
+        start_interval: The interval from the start.
+        dynamic_interval_list: ``[(milestone, interval), ...]``: from ``milestone`` (an epoch or
+            iteration) on, validate every ``interval``.
+
+    Returns:
+        ``([0, milestone, ...], [start_interval, interval, ...])``.
+
+    Raises:
+        RunnerConfigError: An item is not a pair, or the milestones decrease.
+
+    Examples:
+        >>> calc_dynamic_intervals(1, [(5, 2), (10, 3)])
+        ([0, 5, 10], [1, 2, 3])
+    """
+    start, dynamic = start_interval, dynamic_interval_list
     milestones, intervals = [0], [start]
     if dynamic:
         for item in dynamic:
@@ -69,7 +88,7 @@ class _TrainLoopMixin:
             raise RunnerConfigError(f"val_interval must be a positive int, got {val_interval!r}")
         self.val_begin = val_begin
         self.val_interval = val_interval
-        self.dynamic_milestones, self.dynamic_intervals = _dynamic_intervals(val_interval, dynamic_intervals)
+        self.dynamic_milestones, self.dynamic_intervals = calc_dynamic_intervals(val_interval, dynamic_intervals)
         self.nonfinite_loss = nonfinite_loss
         self.stop_training = False
         self._epoch = 0

@@ -18,10 +18,10 @@ from ._misc import (
     is_str,
     is_tuple_of,
 )
-from ._package_utils import call_command, get_installed_path, install_package, is_installed
-from ._path import check_file_exist, fopen, is_abs, is_filepath, mkdir_or_exist, scandir, symlink
+from ._package_utils import call_command, get_installed_path, install_package, is_installed, package2module
+from ._path import check_file_exist, find_vcs_root, fopen, is_abs, is_filepath, mkdir_or_exist, scandir, symlink
 from ._prerequisites import check_prerequisites, requires_executable, requires_package
-from ._progress import ProgressBar, track_iter_progress, track_parallel_progress, track_progress
+from ._progress import ProgressBar, init_pool, track_iter_progress, track_parallel_progress, track_progress
 from ._progress_rich import track_progress_rich
 from ._sequences import (
     apply_to,
@@ -56,12 +56,14 @@ __all__ = [
     "deprecated_api_warning",
     "deprecated_function",
     "digit_version",
+    "find_vcs_root",
     "fopen",
     "get_git_hash",
     "get_installed_path",
     "get_object_from_string",
     "has_method",
     "import_modules_from_strings",
+    "init_pool",
     "install_package",
     "is_abs",
     "is_filepath",
@@ -74,6 +76,7 @@ __all__ = [
     "iter_cast",
     "list_cast",
     "mkdir_or_exist",
+    "package2module",
     "requires_executable",
     "requires_package",
     "scandir",

@@ -108,3 +108,23 @@ def install_package(package: str) -> None:
     if not is_installed(package):
         call_command([sys.executable, "-m", "pip", "install", package])
         importlib.invalidate_caches()
+
+
+def package2module(package: str) -> str:
+    """The top-level module an installed distribution provides (``"PyYAML"`` -> ``"yaml"``).
+
+    When it provides several, the one named like the distribution wins, then a public one.
+
+    Raises:
+        importlib.metadata.PackageNotFoundError: No distribution of that name is installed.
+        ValueError: The distribution declares no top-level module.
+    """
+    dist = _distribution(package)
+    if dist is None:
+        raise importlib.metadata.PackageNotFoundError(f"package2module: no installed distribution named {package!r}")
+    modules = _top_level_modules(dist)
+    if not modules:
+        raise ValueError(f"package2module: cannot infer the module name of {package!r} (it lists no top-level module)")
+    # the module named like the distribution first, then public modules (PyYAML lists _yaml before yaml)
+    preferred = _normalize(package).replace("-", "_")
+    return sorted(modules, key=lambda m: (m.lower() != preferred, m.startswith("_")))[0]

@@ -109,3 +109,25 @@ def is_abs(path: str | Path) -> bool:
     """
     path = str(path)
     return os.path.isabs(path) or _URI.match(path) is not None
+
+
+def find_vcs_root(path: str | Path, markers: tuple[str, ...] | list[str] = (".git",)) -> str | None:
+    """The nearest directory at or above ``path`` holding one of ``markers``, or None.
+
+    ``path`` may be a file, whose directory is searched first.
+
+    Examples:
+        >>> find_vcs_root("/") is None or isinstance(find_vcs_root("/"), str)
+        True
+    """
+    if isinstance(markers, str):
+        markers = (markers,)
+    cur = os.path.abspath(os.fspath(path))
+    if os.path.isfile(cur):
+        cur = os.path.dirname(cur)
+    prev = None
+    while cur != prev:
+        if any(os.path.exists(os.path.join(cur, marker)) for marker in markers):
+            return cur
+        prev, cur = cur, os.path.dirname(cur)
+    return None

@@ -129,6 +129,13 @@ def track_iter_progress(tasks: Iterable[Any] | tuple[Iterable[Any], int], bar_wi
         bar.update()
 
 
+def init_pool(process_num: int, initializer: Callable | None = None, initargs: tuple | None = None) -> Any:
+    """A ``multiprocessing.Pool`` of ``process_num`` processes, each running ``initializer(*initargs)`` first."""
+    from multiprocessing import Pool
+
+    return Pool(process_num, initializer, initargs or ())
+
+
 def track_parallel_progress(func: Callable, tasks: Iterable[Any] | tuple[Iterable[Any], int], nproc: int,
                             initializer: Callable | None = None, initargs: tuple | None = None,
                             bar_width: int = 50, chunksize: int = 1, skip_first: bool = False,
@@ -139,10 +146,8 @@ def track_parallel_progress(func: Callable, tasks: Iterable[Any] | tuple[Iterabl
         skip_first: Leave the first ``nproc`` results out of the throughput (pool start-up).
         keep_order: Return results in task order (``imap``) rather than completion order.
     """
-    from multiprocessing import Pool
-
     items, task_num = _unpack_tasks(tasks)
-    pool = Pool(nproc, initializer, initargs or ())
+    pool = init_pool(nproc, initializer, initargs)
     start = not skip_first
     task_num -= nproc * chunksize * int(skip_first)
     bar = ProgressBar(task_num, bar_width, start, file=file)

@@ -21,6 +21,18 @@ from ._backends import (
 )
 from ._errors import BackendNotInstalledError, DrawArgumentError, ScalarsFileError, VisBackendConfigError
 from ._plot import find_scalars_file, find_scalars_files, load_scalars, plot_curves
+from ._utils import (
+    check_length,
+    check_type,
+    check_type_and_length,
+    color_str2rgb,
+    color_val_matplotlib,
+    convert_overlay_heatmap,
+    img_from_canvas,
+    tensor2ndarray,
+    value2list,
+    wait_continue,
+)
 from ._visualizer import Visualizer
 from .version import __version__
 
@@ -40,9 +52,19 @@ __all__ = [
     "Visualizer",
     "WandbVisBackend",
     "__version__",
+    "check_length",
+    "check_type",
+    "check_type_and_length",
+    "color_str2rgb",
+    "color_val_matplotlib",
+    "convert_overlay_heatmap",
     "find_scalars_file",
     "find_scalars_files",
     "force_init_env",
+    "img_from_canvas",
     "load_scalars",
     "plot_curves",
+    "tensor2ndarray",
+    "value2list",
+    "wait_continue",
 ]
