@@ -34,9 +34,9 @@ TREE: dict[str, str] = {
     "mmengine.analysis.print_helper": "mmengine.analysis | mmengine.utils",
     # config
     "mmengine.config": "mme.config",
-    "mmengine.config.config": "mmengine.config | mmengine.fileio mmengine.logging mmengine.utils",
+    "mmengine.config.config": "mmengine.config | mmengine.fileio mmengine.logging mmengine.utils _mme_compat._config_extras",
     "mmengine.config.lazy": "mmengine.config | mmengine.utils",
-    "mmengine.config.utils": "mmengine.config | mmengine.fileio mmengine.utils",
+    "mmengine.config.utils": "mmengine.config | mmengine.fileio mmengine.utils _mme_compat._config_extras",
     # dataset
     "mmengine.dataset": "mme.dataset",
     "mmengine.dataset.base_dataset": (
@@ -103,7 +103,7 @@ TREE: dict[str, str] = {
     "mmengine.infer": "mme.infer",
     "mmengine.infer.infer": (
         "mmengine.infer | mmengine.config mmengine.dataset mmengine.device mmengine.fileio mmengine.logging"
-        " mmengine.registry mmengine.structures mmengine.visualization"
+        " mmengine.registry mmengine.structures mmengine.visualization _mme_compat._config_extras"
     ),
     # logging
     "mmengine.logging": "mme.logging",
@@ -119,7 +119,7 @@ TREE: dict[str, str] = {
         "mmengine.model | mmengine.registry mmengine.structures mmengine.utils"
     ),
     "mmengine.model.base_module": "mmengine.model | mmengine.dist mmengine.logging",
-    "mmengine.model.efficient_conv_bn_eval": "mmengine.model",
+    "mmengine.model.efficient_conv_bn_eval": "mmengine.model | mme.model._efficient_conv_bn_eval",
     "mmengine.model.test_time_aug": "mmengine.model | mmengine.registry mmengine.structures",
     "mmengine.model.utils": "mmengine.model | mmengine.logging mmengine.utils.dl_utils",
     "mmengine.model.weight_init": "mmengine.model | mmengine.logging mmengine.registry",
@@ -157,7 +157,7 @@ TREE: dict[str, str] = {
     "mmengine.registry": "mme.registry",
     "mmengine.registry.build_functions": "mmengine.registry | mmengine.config mmengine.utils",
     "mmengine.registry.default_scope": "mmengine.registry | mmengine.utils",
-    "mmengine.registry.registry": "mmengine.registry | mmengine.utils",
+    "mmengine.registry.registry": "mmengine.registry | mmengine.utils _mme_compat._config_extras",
     "mmengine.registry.root": "mmengine.registry",
     "mmengine.registry.utils": "mmengine.registry | mmengine.fileio mmengine.logging",
     # runner

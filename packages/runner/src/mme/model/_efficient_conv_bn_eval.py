@@ -21,6 +21,14 @@ from torch.nn.modules.conv import _ConvNd, _ConvTransposeNd
 
 from ._errors import ModelTypeError, ModelValueError
 
+__all__ = [
+    "efficient_conv_bn_eval_control",
+    "efficient_conv_bn_eval_forward",
+    "efficient_conv_bn_eval_graph_transform",
+    "turn_on_efficient_conv_bn_eval",
+    "turn_on_efficient_conv_bn_eval_for_single_model",
+]
+
 logger = logging.getLogger(__name__)
 
 
@@ -110,6 +118,11 @@ def _turn_on_for_single_model(model: nn.Module, name: str) -> int:
     if count:
         model.forward = fx_model.forward  # type: ignore[method-assign]
     return count
+
+
+def turn_on_efficient_conv_bn_eval_for_single_model(model: nn.Module) -> int:
+    """Fold the ConvBN pairs of ``model`` itself (traced whole with ``torch.fx``); returns how many."""
+    return _turn_on_for_single_model(model, "")
 
 
 def turn_on_efficient_conv_bn_eval(model: nn.Module, modules: list[str] | str) -> int:

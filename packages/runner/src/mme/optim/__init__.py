@@ -26,7 +26,7 @@ from ._errors import (
 from ._optim_wrapper import OptimWrapper
 from ._optim_wrapper_dict import OptimWrapperDict
 from ._plateau import ReduceOnPlateauParamScheduler
-from ._registration import build_scheduler_from_cfg, register_all
+from ._registration import build_optimizer_from_cfg, build_scheduler_from_cfg, register_all
 from ._scheduler_base import _ParamScheduler
 from ._schedulers import (
     ConstantParamScheduler,
@@ -112,6 +112,7 @@ __all__ = [
     "_ParamScheduler",
     "__version__",
     "build_optim_wrapper",
+    "build_optimizer_from_cfg",
     "build_scheduler_from_cfg",
 ]
 

@@ -21,7 +21,7 @@ from ._errors import SchedulerConfigError
 from ._optim_wrapper import OptimWrapper
 from ._scheduler_base import _ParamScheduler
 
-__all__ = ["build_scheduler_from_cfg", "build_zero_redundancy_optimizer", "register_all"]
+__all__ = ["build_optimizer_from_cfg", "build_scheduler_from_cfg", "build_zero_redundancy_optimizer", "register_all"]
 
 
 def build_zero_redundancy_optimizer(params: Any, optimizer_type: str | type, **kwargs: Any) -> Any:
@@ -33,6 +33,15 @@ def build_zero_redundancy_optimizer(params: Any, optimizer_type: str | type, **k
     from ._zero import ZeroRedundancyOptimizer
 
     return ZeroRedundancyOptimizer(params, optimizer_type, **kwargs)
+
+
+def build_optimizer_from_cfg(cfg: Any, registry: Registry, default_args: dict[str, Any] | None = None) -> Any:
+    """Build an optimizer from its config (MMEngine's ``build_optimizer_from_cfg``).
+
+    mme has no device-specific optimizer replacements to make, so this is ``build_from_cfg``;
+    ``OptimWrapper`` configs are built by ``mme.optim.build_optim_wrapper``.
+    """
+    return build_from_cfg(cfg, registry, default_args=default_args)
 
 
 def build_scheduler_from_cfg(cfg: Any, registry: Registry, default_args: dict[str, Any] | None = None) -> Any:
