@@ -80,6 +80,10 @@ def test_names_mmengine_keeps_elsewhere_or_under_another_name():
     assert mmengine.registry.build_model_from_cfg is mme.model.build_model_from_cfg
     assert mmengine.optim.OPTIMIZERS is mme.registry.OPTIMIZERS
     assert mmengine.fileio.HardDiskBackend is mme.fileio.LocalBackend
+    # a private name downstream code imports (mmpretrain's models/selfsup/milan.py)
+    from mmengine.runner.checkpoint import _load_checkpoint
+
+    assert _load_checkpoint is sys.modules["mme.runner._checkpoint"]._load_checkpoint
 
 
 def test_a_package_binding_wins_over_its_child_module_of_the_same_name():

@@ -24,7 +24,7 @@ def test_compose():
     assert Compose(None)(5) == 5
     assert Compose([lambda d: None, lambda d: 1 / 0])(1) is None
     assert "Compose" in repr(c)
-    assert TRANSFORMS.get("Compose") is Compose
+    assert "Compose" not in TRANSFORMS  # as in MMEngine: mmcv registers its own Compose there
 
 
 def test_compose_bad_input():

@@ -51,6 +51,26 @@ def test_classes_keep_separate_tables_and_reset_drops_all():
     assert not Board.check_instance_created("x")
 
 
+def test_a_base_class_sees_its_subclasses_instances_as_in_mmengine():
+    """mmpretrain's hooks call ``Visualizer.get_current_instance()`` for the runner's UniversalVisualizer."""
+
+    class Small(Board):
+        pass
+
+    class Sibling(Board):
+        pass
+
+    small = Small.get_instance("s")
+    assert Board.get_current_instance() is small and Board.check_instance_created("s")
+    assert Board.get_instance("s") is small
+    assert not Sibling.check_instance_created("s")
+    board = Board.get_instance("b")
+    assert Board.get_current_instance() is board and Small.get_current_instance() is small
+    assert not Small.check_instance_created("b")
+    with pytest.raises(RuntimeError):
+        ManagerMixin.get_current_instance()
+
+
 def test_current_instance_without_any_raises_with_class_name():
     with pytest.raises(RuntimeError, match="no Board instance"):
         Board.get_current_instance()

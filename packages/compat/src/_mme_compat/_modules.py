@@ -46,7 +46,11 @@ class Tree:
         if target is None:
             return _MISSING
         module, _, attr = target.partition(":")
-        return self._get(module, attr)
+        value = self._get(module, attr)
+        if value is _MISSING and attr.startswith("_") and module not in self.sources:
+            # a private object (``_load_checkpoint``) is outside its mme module's __all__
+            value = getattr(sys.modules.get(module), attr, _MISSING)
+        return value
 
     def lookup(self, path: str, name: str) -> Any:
         """What the tree module ``path`` provides as ``name`` (child modules aside), or ``_MISSING``."""

@@ -10,9 +10,11 @@ from mme.registry import TRANSFORMS
 from ._errors import DatasetTypeError
 
 
-@TRANSFORMS.register_module()
 class Compose:
     """Apply transforms one after another; stop and return None when one returns None.
+
+    Not registered in TRANSFORMS, as in MMEngine: the root registry holds no transform, and
+    downstream libraries register their own ``Compose`` there (mmcv does).
 
     Args:
         transforms: Callables or configs of transforms registered in TRANSFORMS (or None).

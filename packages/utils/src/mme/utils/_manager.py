@@ -60,12 +60,15 @@ class ManagerMixin(metaclass=ManagerMeta):
         if not isinstance(name, str) or not name:
             raise ValueError(f"{type(self).__name__} needs a non-empty string name, got {name!r}")
         self._instance_name = name
-        cls = type(self)
+        # as in MMEngine, a managed base class sees its subclasses' instances too (mmpretrain's
+        # hooks call ``Visualizer.get_current_instance()`` to get the runner's UniversalVisualizer)
+        managed = [c for c in type(self).__mro__ if isinstance(c, ManagerMeta) and c is not ManagerMixin]
         with _LOCK:
-            if name in cls._instance_dict:
-                logger.debug("replacing %s instance %r", cls.__name__, name)
-                del cls._instance_dict[name]
-            cls._instance_dict[name] = self
+            for cls in managed:
+                if name in cls._instance_dict:
+                    logger.debug("replacing %s instance %r", cls.__name__, name)
+                    del cls._instance_dict[name]
+                cls._instance_dict[name] = self
 
     @classmethod
     def get_instance(cls: type[_T], name: str, **kwargs: Any) -> _T:
