@@ -19,6 +19,7 @@ from ._base_module import BaseModule, ModuleDict, ModuleList, Sequential
 from ._build import _attach, build_model_from_cfg
 from ._data_preprocessor import BaseDataPreprocessor, ImgDataPreprocessor
 from ._activation_checkpointing import turn_on_activation_checkpointing, wrap_forward
+from ._colossalai import CollosalAIModelWrapper
 from ._deepspeed import MMDeepSpeedEngineWrapper
 from ._efficient_conv_bn_eval import efficient_conv_bn_eval_forward, turn_on_efficient_conv_bn_eval
 from ._errors import InitCfgError, ModelTypeError, ModelValueError
@@ -62,6 +63,7 @@ __all__ = [
     "BaseModule",
     "BaseTTAModel",
     "Caffe2XavierInit",
+    "CollosalAIModelWrapper",
     "ConstantInit",
     "ExponentialMovingAverage",
     "ImgDataPreprocessor",

@@ -14,6 +14,7 @@ from ._amp_optim_wrapper import AmpOptimWrapper
 from ._apex import ApexOptimWrapper
 from ._base import BaseOptimWrapper
 from ._constructor import DefaultOptimWrapperConstructor, build_optim_wrapper
+from ._colossalai import ColossalAIOptimWrapper
 from ._deepspeed import DeepSpeedOptimWrapper
 from ._cyclic import CosineRestartParamScheduler, OneCycleParamScheduler
 from ._errors import (
@@ -68,6 +69,7 @@ __all__ = [
     "AmpOptimWrapper",
     "ApexOptimWrapper",
     "BaseOptimWrapper",
+    "ColossalAIOptimWrapper",
     "ConstantLR",
     "ConstantMomentum",
     "ConstantParamScheduler",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from mme.runner.version import __version__
 
 from ._base import BaseStrategy
+from ._colossalai import ColossalAIStrategy
 from ._ddp import DDPStrategy
 from ._deepspeed import DeepSpeedStrategy
 from ._errors import (
@@ -29,6 +30,7 @@ from ._state_dict import load_state_dict
 __all__ = [
     "BaseStrategy",
     "CheckpointError",
+    "ColossalAIStrategy",
     "DDPStrategy",
     "DeepSpeedStrategy",
     "FSDPStrategy",
