@@ -15,7 +15,7 @@ from mme.testing import ToyDataset, ToyModel, get_toy_cfg
 
 
 @MODELS.register_module(force=True)
-class _MeanTTA(BaseTTAModel):
+class _HookMeanTTA(BaseTTAModel):
     def merge_preds(self, data_samples_list):
         return [samples[0] for samples in data_samples_list]
 
@@ -33,8 +33,8 @@ def test_prepare_tta_hook_wraps_the_model(tmp_path):
 
     runner = Runner()
     inner = runner.model
-    PrepareTTAHook(tta_cfg=dict(type="_MeanTTA")).before_test(runner)
-    assert isinstance(runner.model, _MeanTTA) and runner.model.module is inner
+    PrepareTTAHook(tta_cfg=dict(type="_HookMeanTTA")).before_test(runner)
+    assert isinstance(runner.model, _HookMeanTTA) and runner.model.module is inner
     with pytest.raises(HookConfigError, match="tta_cfg must be a dict"):
         PrepareTTAHook(tta_cfg="x")
     assert HOOKS.get("PrepareTTAHook") is PrepareTTAHook
@@ -47,12 +47,12 @@ def test_build_runner_with_tta(tmp_path):
                       test_evaluator=dict(type="ToyMetric"), test_cfg=dict())
     with pytest.raises(HookConfigError, match="lacks tta_model and tta_pipeline"):
         build_runner_with_tta(cfg)
-    cfg.update(tta_model=dict(type="_MeanTTA"), tta_pipeline=[dict(type="Marker")])
+    cfg.update(tta_model=dict(type="_HookMeanTTA"), tta_pipeline=[dict(type="Marker")])
     runner = build_runner_with_tta(cfg)
     assert any(isinstance(h, PrepareTTAHook) for h in runner.hooks)
     assert runner.test_dataloader.dataset.pipeline == [dict(type="Marker")]
     runner.call_hook("before_test")
-    assert isinstance(runner.model, _MeanTTA) and isinstance(runner.model.module, ToyModel)
+    assert isinstance(runner.model, _HookMeanTTA) and isinstance(runner.model.module, ToyModel)
     assert cfg["test_dataloader"]["dataset"].get("pipeline") is None  # the caller's config is left alone
 
 
