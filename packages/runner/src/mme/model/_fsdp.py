@@ -112,7 +112,8 @@ class MMFullyShardedDataParallel(nn.Module):
             whole model.
         reshard_after_forward: Free the gathered parameters after forward (``True``, FSDP1's
             ``FULL_SHARD``) or keep them until backward (``False``, ``SHARD_GRAD_OP``); an int
-            reshards to that many ranks (see ``fully_shard``).
+            reshards to that many ranks (see ``fully_shard``). Unset, torch's default: the
+            inner units reshard, the root (whose parameters backward needs first) does not.
         sharding_strategy: FSDP1's name, ``'FULL_SHARD'`` or ``'SHARD_GRAD_OP'``, instead of
             ``reshard_after_forward``.
         mixed_precision: ``MixedPrecisionPolicy`` or a dict of its fields, e.g.
@@ -144,11 +145,10 @@ class MMFullyShardedDataParallel(nn.Module):
                 raise ModelValueError(f"sharding_strategy={name!r} contradicts "
                                       f"reshard_after_forward={reshard_after_forward!r}")
             reshard_after_forward = _SHARDING_STRATEGIES[name]
-        if reshard_after_forward is None:
-            reshard_after_forward = True
-        kwargs: dict[str, Any] = dict(reshard_after_forward=reshard_after_forward,
-                                      mp_policy=mixed_precision_policy(mixed_precision),
+        kwargs: dict[str, Any] = dict(mp_policy=mixed_precision_policy(mixed_precision),
                                       offload_policy=CPUOffloadPolicy() if cpu_offload else OffloadPolicy())
+        if reshard_after_forward is not None:  # unset: torch reshards the inner units but not the root,
+            kwargs["reshard_after_forward"] = reshard_after_forward  # whose parameters backward needs at once
         if mesh is not None:
             kwargs["mesh"] = mesh
         for sub in shard_targets(module, _names(auto_wrap_policy, "auto_wrap_policy")):

@@ -20,6 +20,22 @@ def _finite_flag(grad: torch.Tensor) -> torch.Tensor:
     return torch.isfinite(grad).all()
 
 
+def _sharded_check(grads: Sequence[torch.Tensor], mesh: object,
+                   buffers: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] | None) -> bool:
+    """``has_nonfinite`` for DTensor gradients: each rank checks its shards without DTensor's per-op
+    dispatch, then one all-reduce (MAX) over the mesh makes every rank skip, raise or step alike."""
+    import torch.distributed as dist
+
+    local = [g.to_local() if hasattr(g, "to_local") else g for g in grads]
+    local = [t for t in local if t.numel()]
+    found = has_nonfinite(local, buffers) if local else False
+    flag = torch.tensor([1.0 if found else 0.0], device=grads[0].device)
+    groups = mesh.get_all_groups()  # type: ignore[attr-defined]
+    for group in groups:
+        dist.all_reduce(flag, op=dist.ReduceOp.MAX, group=group)
+    return bool(flag.item())
+
+
 def has_nonfinite(grads: Sequence[torch.Tensor],
                   buffers: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] | None = None) -> bool:
     """Whether any of ``grads`` holds a NaN or an Inf.
@@ -43,6 +59,9 @@ def has_nonfinite(grads: Sequence[torch.Tensor],
     """
     if not grads:
         return False
+    mesh = getattr(grads[0], "device_mesh", None)
+    if mesh is not None:  # sharded (DTensor, FSDP2) gradients: check the local shards, agree in one all-reduce
+        return _sharded_check(grads, mesh, buffers)
     try:  # the usual case, one device and dense floating-point gradients: one kernel, one sync
         return _fused_check(grads, grads[0].device, buffers)
     except RuntimeError:  # several devices, or gradients the kernel does not take
