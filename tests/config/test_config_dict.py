@@ -86,3 +86,37 @@ def test_items_and_values_and_pop():
     assert cfg.pop("a") == 1 and cfg.pop("zz", None) is None
     with pytest.raises(KeyError):
         cfg.pop("zz")
+
+
+def test_or_merges_nested_dicts_and_refuses_non_dicts():
+    cfg = ConfigDict(a=dict(x=1))
+    merged = cfg | {"a": {"y": 2}}
+    assert type(merged) is ConfigDict and merged == {"a": {"x": 1, "y": 2}}
+    assert cfg == {"a": {"x": 1}}
+    left = {"a": ConfigDict(y=2), "b": 0}
+    merged = left | cfg
+    assert type(merged) is ConfigDict and merged == {"a": {"y": 2, "x": 1}, "b": 0}
+    assert left == {"a": {"y": 2}, "b": 0} and cfg == {"a": {"x": 1}}  # neither operand changes
+    with pytest.raises(TypeError):
+        cfg | 3
+    with pytest.raises(TypeError):
+        3 | cfg
+
+
+def test_update_replaces_a_dict_by_a_non_dict_and_a_non_dict_by_a_dict():
+    cfg = ConfigDict(a=dict(x=1), n=1)
+    cfg.update(a=5, n={"y": 2})
+    assert cfg == {"a": 5, "n": {"y": 2}} and isinstance(cfg.n, ConfigDict)
+
+
+def test_constructor_copies_and_frozen_state():
+    with pytest.raises(TypeError, match="at most 1 positional argument, got 2"):
+        ConfigDict({"a": 1}, {"b": 2})
+    cfg = ConfigDict(a=dict(b=[1]))
+    deep = cfg.deepcopy()
+    deep.a.b.append(2)
+    assert type(deep) is ConfigDict and cfg.a.b == [1]
+    with pytest.raises(NotImplementedError, match="cannot be frozen"):
+        cfg.freeze()
+    with pytest.raises(NotImplementedError, match="cannot be frozen"):
+        cfg.unfreeze()

@@ -145,3 +145,45 @@ def test_out_dir_on_s3_and_resume(tmp_path, s3_endpoint):
     import io
 
     assert torch.load(io.BytesIO(ckpt_bytes), weights_only=True)["meta"]["epoch"] == 3
+
+
+@METRICS.register_module(force=True)
+class NamedScoresMetric(ToyMetric):
+    """Reports the scripted value under names whose better direction the hook must infer."""
+
+    def compute_metrics(self, results):
+        value = ScriptedMetric.sequence[ScriptedMetric.calls % len(ScriptedMetric.sequence)]
+        ScriptedMetric.calls += 1
+        return {"accuracy": value, "top1": value, "val_loss": -value}
+
+
+@pytest.mark.parametrize("rule, sequence, best", [("greater", [1.0, 3.0, 3.0, 2.0], 2), ("less", [3.0, 1.0, 1.0, 2.0], 2)])
+def test_a_tie_does_not_replace_the_best_checkpoint(tmp_path, monkeypatch, rule, sequence, best):
+    monkeypatch.setattr(ScriptedMetric, "sequence", sequence)
+    _run(tmp_path, max_epochs=4, interval=10, save_last=False, save_best="score", rule=rule)
+    assert [p for p in _ckpts(tmp_path) if p.startswith("best_")] == [f"best_score_epoch_{best}.pth"]
+
+
+def test_better_direction_is_inferred_from_the_metric_name(tmp_path, monkeypatch):
+    monkeypatch.setattr(ScriptedMetric, "sequence", [1.0, 3.0, 2.0])
+    ScriptedMetric.calls = 0
+    cfg = get_toy_cfg(str(tmp_path), max_epochs=3, size=16, log_level="WARNING",
+                      val_evaluator=dict(type="NamedScoresMetric"),
+                      default_hooks=dict(checkpoint=dict(type="CheckpointHook", interval=10, save_last=False,
+                                                         save_best=["accuracy", "top1", "val_loss"])))
+    Runner.from_cfg(cfg).train()
+    assert [p for p in _ckpts(tmp_path) if p.startswith("best_")] == [
+        "best_accuracy_epoch_2.pth", "best_top1_epoch_2.pth", "best_val_loss_epoch_2.pth"]
+
+
+def test_an_epoch_checkpoint_holds_the_schedulers_as_stepped_for_that_epoch(tmp_path):
+    # without validation after the epoch the save is not deferred: it must still come after
+    # ParamSchedulerHook has stepped the epoch-based schedulers, or a resumed run is one step behind
+    cfg = get_toy_cfg(str(tmp_path), max_epochs=2, size=16, log_level="WARNING",
+                      default_hooks=dict(checkpoint=dict(type="CheckpointHook", interval=1)))
+    cfg["train_cfg"]["val_interval"] = 100
+    cfg["param_scheduler"] = dict(type="MultiStepLR", milestones=[1], gamma=0.5, by_epoch=True, end=100)
+    Runner.from_cfg(cfg).train()
+    for epoch in (1, 2):
+        ckpt = torch.load(tmp_path / f"epoch_{epoch}.pth", weights_only=True)
+        assert [s["last_step"] for s in ckpt["param_schedulers"]] == [epoch]

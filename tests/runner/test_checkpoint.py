@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import logging
 import os
 import signal
 import subprocess
@@ -22,7 +23,10 @@ from mme.runner import (
     is_complete_checkpoint,
     load_checkpoint,
     load_state_dict,
+    publish_checkpoint,
     save_checkpoint,
+    to_weights_only_safe,
+    weights_to_cpu,
 )
 from mme.testing import get_toy_cfg
 
@@ -227,3 +231,249 @@ def test_temp_file_of_a_killed_save_is_removed_at_the_next_start(trained, tmp_pa
     assert runner.epoch == 3 and (wd / "epoch_3.pth").exists()
     log = open(runner.logger.log_file, encoding="utf-8").read()
     assert f"Removed 1 temporary file(s) left in {wd} by a save that was interrupted" in log and leftovers[0] in log
+
+
+# -- the checkpoint functions one by one
+
+
+def test_weights_to_cpu_detaches_tensors_and_keeps_other_values():
+    weight = torch.ones(2, requires_grad=True)
+    out = weights_to_cpu({"w": weight, "step": 3, "name": "fc"})
+    assert list(out) == ["w", "step", "name"]
+    assert out["step"] == 3 and out["name"] == "fc"
+    assert torch.equal(out["w"], weight.detach()) and not out["w"].requires_grad
+
+
+def test_to_weights_only_safe_keeps_mapping_types_and_turns_named_tuples_into_lists():
+    point = collections.namedtuple("Point", "x y")
+    out = to_weights_only_safe({
+        "counts": collections.Counter(a=2),
+        "ordered": collections.OrderedDict(b=1, a=2),
+        "plain": {"z": 1},
+        "pair": (1, 2),
+        "point": point(1, 2),
+        "label": type("Label", (str,), {})("cat"),
+    })
+    assert type(out["counts"]) is collections.Counter and out["counts"] == {"a": 2}
+    assert type(out["ordered"]) is collections.OrderedDict and list(out["ordered"]) == ["b", "a"]
+    assert type(out["plain"]) is dict
+    assert out["pair"] == (1, 2) and type(out["pair"]) is tuple
+    assert out["point"] == [1, 2] and type(out["point"]) is list
+    assert out["label"] == "cat" and type(out["label"]) is str
+    with pytest.raises(CheckpointError, match=r"^checkpoint\['meta'\] holds a "):
+        to_weights_only_safe({"meta": Opaque()})
+
+
+def test_publish_checkpoint_returns_the_hashed_copy(tmp_path):
+    import hashlib
+
+    path = tmp_path / "epoch_1.pth"
+    save_checkpoint({"meta": {"epoch": 1}, "state_dict": {"w": torch.ones(1)}, "optimizer": {}}, str(path))
+    published = publish_checkpoint(str(path), ["state_dict"])
+    data = open(published, "rb").read()
+    assert published == f"{tmp_path}/epoch_1-{hashlib.sha256(data).hexdigest()[:8]}.pth"
+    assert list(torch.load(published, weights_only=True)) == ["state_dict"]
+
+
+def test_publish_checkpoint_refuses_unsafe_pickles(tmp_path):
+    path = tmp_path / "evil.pth"
+    torch.save({"state_dict": {}, "meta": {"obj": Opaque()}}, path)
+    with pytest.raises(UnsafeCheckpointError):
+        publish_checkpoint(str(path), ["state_dict"])
+
+
+def test_is_complete_checkpoint_is_false_for_missing_and_unreadable_paths(tmp_path):
+    assert is_complete_checkpoint(str(tmp_path / "nope.pth")) is False
+    assert is_complete_checkpoint(str(tmp_path)) is False  # a folder: exists, but cannot be read
+
+
+def test_truncated_file_message_says_what_probably_happened(tmp_path):
+    path = tmp_path / "half.pth"
+    path.write_bytes(b"PK\x03\x04 half a zip")
+    assert is_complete_checkpoint(str(path)) is False
+    with pytest.raises(IncompleteCheckpointError, match="not a complete torch checkpoint.*written by a process that"):
+        load_checkpoint(nn.Linear(1, 1), str(path))
+
+
+def test_unsafe_checkpoint_message_gives_torchs_reason(tmp_path):
+    path = tmp_path / "evil.pth"
+    torch.save({"state_dict": {}, "meta": {"obj": Opaque()}}, path)
+    with pytest.raises(UnsafeCheckpointError) as info:
+        load_checkpoint(nn.Linear(1, 1), str(path))
+    message = str(info.value)
+    assert f"weights_only loading refuses (Unsupported global: GLOBAL {Opaque.__module__}.Opaque was not" in message
+
+
+def test_an_unreadable_legacy_pickle_without_weights_only_is_reported_corrupt(tmp_path):
+    path = tmp_path / "legacy.pth"
+    path.write_bytes(b"\x80\x02 not a pickle")
+    with pytest.raises(IncompleteCheckpointError, match="cannot be unpickled"):
+        load_checkpoint(nn.Linear(1, 1), str(path), weights_only=False)
+
+
+def _write_ckpts(folder, *names):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        save_checkpoint({"meta": {}}, str(folder / name))
+
+
+def test_find_latest_checkpoint_without_a_pointer_takes_the_highest_step(tmp_path, caplog):
+    _write_ckpts(tmp_path, "epoch_2.pth", "epoch_10.pth", "epoch_9.pth", "notes.pth")
+    with caplog.at_level("WARNING"):
+        assert find_latest_checkpoint(str(tmp_path)) == str(tmp_path / "epoch_10.pth")
+    assert caplog.text == ""
+    (tmp_path / "epoch_10.pth").write_bytes(b"PK\x03\x04 truncated")
+    with caplog.at_level("WARNING"):
+        assert find_latest_checkpoint(str(tmp_path)) == str(tmp_path / "epoch_9.pth")
+    assert f"skipping incomplete checkpoint {tmp_path / 'epoch_10.pth'}" in caplog.text
+
+
+def test_find_latest_checkpoint_falls_back_next_to_the_named_file(tmp_path, caplog):
+    wd, elsewhere = tmp_path / "wd", tmp_path / "elsewhere"
+    _write_ckpts(wd, "epoch_1.pth")
+    _write_ckpts(elsewhere, "epoch_2.pth")
+    (wd / "last_checkpoint").write_text(str(elsewhere / "epoch_3.pth"))  # named but missing
+    with caplog.at_level("WARNING"):
+        assert find_latest_checkpoint(str(wd)) == str(elsewhere / "epoch_2.pth")
+    assert "which does not exist; falling back to" in caplog.text
+    (wd / "last_checkpoint").write_text("epoch_3.pth")  # a bare name: the search stays in work_dir
+    assert find_latest_checkpoint(str(wd)) == str(wd / "epoch_1.pth")
+
+
+# -- the Runner's checkpoint methods
+
+
+def test_deferred_log_replays_each_record_once_in_order(caplog):
+    from mme.runner._checkpoint_mixin import DeferredLog
+
+    early = DeferredLog()
+    early.info("found %s in %s", "epoch_2.pth", "wd")
+    early.warning("plain 100% text")
+    logger = logging.getLogger("tests.runner.deferred")
+    with caplog.at_level("INFO", logger="tests.runner.deferred"):
+        early.replay(logger)
+        early.replay(logger)
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("INFO", "found epoch_2.pth in wd"), ("WARNING", "plain 100% text")]
+
+
+def test_checkpoint_backend_args_are_read_from_the_hook_configs():
+    from mme.hooks import CheckpointHook, LoggerHook
+    from mme.runner._checkpoint_mixin import checkpoint_backend_args
+
+    args = {"backend": "local", "root": "x"}
+    assert checkpoint_backend_args({"checkpoint": dict(type="CheckpointHook", backend_args=args)}, None) == args
+    assert checkpoint_backend_args({"checkpoint": dict(type="CheckpointHook", file_client_args=args)}, None) == args
+    assert checkpoint_backend_args({"checkpoint": dict(type=CheckpointHook, backend_args=args)}, None) == args
+    assert checkpoint_backend_args({}, [dict(type="CheckpointHook", _scope_="mme", backend_args=args)]) == args
+    assert checkpoint_backend_args({}, [CheckpointHook(backend_args=args)]) == args
+    others = {"logger": dict(type=LoggerHook, backend_args=args), "odd": dict(type="NoSuchHookAnywhere"),
+              "built": LoggerHook(), "checkpoint": dict(type="CheckpointHook")}
+    assert checkpoint_backend_args(others, None) is None
+
+
+class _CheckpointEditHook:
+    """Adds a key to every saved checkpoint and records what loading saw."""
+
+    priority = "NORMAL"
+
+    def __init__(self):
+        self.loaded = []
+
+    def before_save_checkpoint(self, runner, checkpoint):
+        checkpoint["extra"] = {"from": "hook"}
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        self.loaded.append(sorted(checkpoint))
+
+
+@pytest.fixture()
+def toy_runner(tmp_path):
+    from mme.hooks import Hook
+
+    edit = type("CheckpointEditHook", (_CheckpointEditHook, Hook), {})()
+    runner = Runner.from_cfg(get_toy_cfg(str(tmp_path), max_epochs=1, log_level="INFO"))
+    runner.register_hook(edit)
+    runner.train()
+    return runner, edit
+
+
+def test_runner_save_checkpoint_options_and_hooks(toy_runner, tmp_path):
+    import re
+
+    runner, _ = toy_runner
+    meta = {"note": "mine"}
+    path = runner.save_checkpoint(str(tmp_path), "lean.pth", save_optimizer=False, save_param_scheduler=False,
+                                  meta=meta)
+    assert meta == {"note": "mine"}  # the caller's dict is not filled in
+    ckpt = torch.load(path, weights_only=True)
+    assert "optimizer" not in ckpt and "param_schedulers" not in ckpt
+    assert ckpt["extra"] == {"from": "hook"}
+    assert ckpt["meta"]["note"] == "mine" and re.fullmatch(r"\d{8}_\d{6}", ckpt["meta"]["time"])
+    full = torch.load(runner.save_checkpoint(str(tmp_path), "full.pth"), weights_only=True)
+    assert "optimizer" in full and "param_schedulers" in full
+
+
+def _run_log(runner):
+    with open(runner.logger.log_file, encoding="utf-8") as f:
+        return f.read()
+
+
+def test_runner_load_checkpoint_revises_keys_runs_hooks_and_logs(toy_runner, tmp_path):
+    runner, edit = toy_runner
+    state = {f"backbone.{k}": torch.full_like(v, 0.5) for k, v in runner.model.state_dict().items()}
+    save_checkpoint({"state_dict": state, "meta": {}}, str(tmp_path / "renamed.pth"))
+    runner.load_checkpoint(str(tmp_path / "renamed.pth"), revise_keys=[(r"^backbone\.", "")], strict=True)
+    assert all(torch.all(v == 0.5) for v in runner.model.state_dict().values())
+    assert edit.loaded[-1] == ["meta", "state_dict"]
+    assert f"Load checkpoint from {tmp_path / 'renamed.pth'}" in _run_log(runner)
+
+
+def test_runner_resume_without_optimizer_and_schedulers(toy_runner, tmp_path):
+    runner, _ = toy_runner
+    path = runner.save_checkpoint(str(tmp_path), "r.pth")
+    fresh = Runner.from_cfg(get_toy_cfg(str(tmp_path / "fresh"), max_epochs=2, log_level="INFO",
+                                        randomness=dict(seed=5)))
+    fresh.resume(path, resume_optimizer=False, resume_param_scheduler=False)
+    assert "The seed of the checkpoint (0) differs from the runner's (5)" in _run_log(fresh)
+    assert fresh.epoch == 1
+    # neither was built to take the saved state: they stay configs until training builds them
+    assert isinstance(fresh.optim_wrapper, dict)
+    assert isinstance(fresh.param_schedulers, dict)
+    again = Runner.from_cfg(get_toy_cfg(str(tmp_path / "again"), max_epochs=2, log_level="INFO"))
+    again.resume(path)
+    assert again.optim_wrapper.optimizer.state  # built, with the saved state
+    assert [s.last_step for s in again.param_schedulers] == [s.last_step for s in runner.param_schedulers]
+
+
+def test_find_latest_checkpoint_error_names_both_folders_searched(tmp_path):
+    wd, elsewhere = tmp_path / "wd", tmp_path / "elsewhere"
+    wd.mkdir()
+    elsewhere.mkdir()
+    (wd / "last_checkpoint").write_text(str(elsewhere / "epoch_3.pth"))
+    with pytest.raises(CheckpointError, match=f"no other complete checkpoint was found in {elsewhere} or {wd};"):
+        find_latest_checkpoint(str(wd))
+
+
+def test_a_zip_that_torch_cannot_read_is_reported_corrupt(tmp_path):
+    import pickle
+    import zipfile
+
+    path = tmp_path / "odd.pth"
+    with zipfile.ZipFile(path, "w") as zf:  # complete as a zip, but not torch's layout (no version record)
+        zf.writestr("archive/data.pkl", pickle.dumps({"a": 1}, protocol=2))
+    with pytest.raises(IncompleteCheckpointError, match=r"odd\.pth is truncated or corrupt: .*version"):
+        load_checkpoint(nn.Linear(1, 1), str(path))
+
+
+def test_checkpoint_backend_args_of_a_hook_in_another_scope():
+    from mme.hooks import CheckpointHook
+    from mme.registry import HOOKS, Registry
+    from mme.runner._checkpoint_mixin import checkpoint_backend_args
+
+    scoped = HOOKS.children.get("ckptbeh") or Registry("hook", parent=HOOKS, scope="ckptbeh")
+    scoped.register_module("ScopedCheckpointHook", module=type("ScopedCheckpointHook", (CheckpointHook,), {}),
+                           force=True)
+    args = {"backend": "local"}
+    hooks = {"checkpoint": dict(type="ScopedCheckpointHook", _scope_="ckptbeh", backend_args=args)}
+    assert checkpoint_backend_args(hooks, None) == args

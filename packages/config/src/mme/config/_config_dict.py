@@ -230,8 +230,3 @@ def resolve_lazy(value: Any) -> Any:
         built = [resolve_lazy(v) for v in value]
         return value if all(new is old for new, old in zip(built, value)) else type(value)(built)
     return value
-
-
-def is_lazy(value: Any) -> bool:
-    """Whether ``value`` is a lazily imported object."""
-    return isinstance(value, (LazyObject, LazyAttr))
