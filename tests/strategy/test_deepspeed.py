@@ -178,3 +178,35 @@ def test_the_optim_wrapper_rejects_what_the_engine_does():
     assert wrapper.state_dict() == {}
     with pytest.raises(OptimConfigError, match="no engine yet"):
         wrapper.update_params(torch.ones((), requires_grad=True))
+
+
+TORCHRUN_CONFIG = """
+runner_type = 'FlexibleRunner'
+strategy = dict(type='DeepSpeedStrategy', zero_optimization=dict(stage=2))
+model = dict(type='ToyModel')
+work_dir = 'unused'
+train_dataloader = dict(dataset=dict(type='ToyDataset', size=32), sampler=dict(type='DefaultSampler', shuffle=True),
+                        batch_size=8, num_workers=0)
+train_cfg = dict(by_epoch=True, max_epochs=1)
+optim_wrapper = dict(type='DeepSpeedOptimWrapper', optimizer=dict(type='SGD', lr=0.1))
+custom_imports = dict(imports=['mme.testing'])
+randomness = dict(seed=0)
+env_cfg = dict(dist_cfg=dict(backend='gloo', timeout=600))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_mme_train_under_torchrun(tmp_path, ds_env):
+    config = tmp_path / "ds_toy.py"
+    config.write_text(TORCHRUN_CONFIG)
+    work = tmp_path / "wd"
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "MASTER_PORT", "MASTER_ADDR")}
+    env.update(ds_env, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+           "-m", "mme.cli", "train", str(config), "--launcher", "pytorch", "--work-dir", str(work)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "strategy: DeepSpeedStrategy" in proc.stdout
+    assert (work / "epoch_1.pth" / "extras.pth").is_file()
+    assert (work / "last_checkpoint").read_text().strip().endswith("epoch_1.pth")

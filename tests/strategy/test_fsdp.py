@@ -305,7 +305,7 @@ def _nonfinite_on_one_rank() -> dict:
 
 def test_a_nonfinite_gradient_shard_skips_the_step_on_every_rank():
     # each rank holds only its shards of the gradients, yet the ranks must agree to skip together
-    # (the fused check on DTensor gradients all-reduces its flag; a check of local shards would not)
+    # (each checks its local shards, then one all-reduce of the flag; without it rank 0 would step)
     results = run_distributed(_nonfinite_on_one_rank, 2, timeout=TIMEOUT)
     assert results == [{"skipped": 1, "unchanged": True}] * 2
 
