@@ -9,8 +9,14 @@ import pytest
 from mme.utils import find_vcs_root, init_pool, package2module
 
 
-def test_package2module():
-    assert package2module("PyYAML") == "yaml"
+def test_package2module(tmp_path, monkeypatch):
+    # a distribution whose name is not its module's (as PyYAML's is yaml), installed in tmp_path
+    info = tmp_path / "Some_Dist-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: Some-Dist\nVersion: 1.0\n")
+    (info / "top_level.txt").write_text("some_module\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert package2module("Some-Dist") == "some_module"
     assert package2module("pytest") in ("pytest", "_pytest", "py")
     with pytest.raises(importlib.metadata.PackageNotFoundError, match="no installed distribution named 'no-such-dist'"):
         package2module("no-such-dist")
