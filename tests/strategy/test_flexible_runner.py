@@ -71,3 +71,16 @@ def test_ddp_strategy_on_two_processes_keeps_ranks_equal(tmp_path):
     assert results[0] == results[1]
     saved = torch.load(tmp_path / "wd" / "epoch_2.pth", weights_only=True)["state_dict"]
     assert {k: v.tolist() for k, v in saved.items()} == results[0]
+
+
+def test_runner_type_flexible_runner_builds_through_the_registry(tmp_path):
+    import subprocess
+    import sys
+
+    # a fresh interpreter that imports only the Runner: FlexibleRunner must be registered already
+    code = ("from mme.registry import RUNNERS\nfrom mme.runner import Runner\nfrom mme.testing import get_toy_cfg\n"
+            f"cfg = get_toy_cfg({str(tmp_path)!r}, runner_type='FlexibleRunner',\n"
+            "                  strategy=dict(type='SingleDeviceStrategy'))\n"
+            "print(type(RUNNERS.build(cfg)).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "FlexibleRunner"

@@ -707,3 +707,7 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
 
 RUNNERS.register_module(module=Runner)
 RUNNERS.build_func = build_runner_from_cfg  # RUNNERS.build(cfg) picks the class by runner_type
+
+# FlexibleRunner registers itself in RUNNERS when its module is imported; importing it here makes
+# `runner_type='FlexibleRunner'` resolve wherever the Runner is (it subclasses Runner: imported last).
+from . import _flexible  # noqa: E402, F401
