@@ -25,7 +25,12 @@ from mme.config._config_dict import resolve_lazy
 from mme.dist import broadcast, broadcast_object_list, destroy_dist, get_dist_info, is_distributed
 from mme.hooks import HOOK_STAGES, Hook, get_priority
 from mme.logging import MessageHub, MMLogger
-from mme.model import ModelValueError, is_model_wrapper, turn_on_activation_checkpointing, turn_on_efficient_conv_bn_eval
+from mme.model import (
+    ModelValueError,
+    is_model_wrapper,
+    turn_on_activation_checkpointing,
+    turn_on_efficient_conv_bn_eval,
+)
 from mme.registry import HOOKS, RUNNERS, VISUALIZERS, DefaultScope, build_path
 from mme.strategy import BaseStrategy, DDPStrategy, SingleDeviceStrategy, StrategyConfigError
 from mme.utils import import_modules_from_strings, mkdir_or_exist
