@@ -136,14 +136,17 @@ def _yaml_duplicates(loader: Any, root: Any, filename: str) -> list[ConfigProble
 
     problems: list[ConfigProblem] = []
     seen: set[int] = set()  # aliases share nodes, and may even form cycles
+    # Depth first in document order, so that a node shared through an alias is reported at the
+    # path where it is written (an anchor always comes before its aliases), not at an alias.
     todo: list[tuple[Any, str]] = [(root, "")]
     while todo:
         node, path = todo.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
+        children: list[tuple[Any, str]] = []
         if isinstance(node, yaml.SequenceNode):
-            todo.extend((item, _join(path, i)) for i, item in enumerate(node.value))
+            children = [(item, _join(path, i)) for i, item in enumerate(node.value)]
         elif isinstance(node, yaml.MappingNode):
             first: dict[Any, int] = {}
             for key_node, value_node in node.value:
@@ -159,7 +162,8 @@ def _yaml_duplicates(loader: Any, root: Any, filename: str) -> list[ConfigProble
                     problems.append(_duplicate(filename, line, _join(path, key), key, earlier))
                 else:
                     first[key] = line
-                todo.append((value_node, _join(path, key)))
+                children.append((value_node, _join(path, key)))
+        todo.extend(reversed(children))
     problems.sort(key=lambda p: p.lineno or 0)
     return problems
 

@@ -103,7 +103,9 @@ def _module_file(node: ast.ImportFrom, filename: str, name: str | None) -> str:
     if spec is None:
         raise FileNotFoundError(f"package {parts[0]!r} is not installed")
     roots = list(spec.submodule_search_locations or []) or [os.path.dirname(spec.origin or "")]
-    return os.path.join(roots[0], *parts[1:]) + ".py"
+    # A namespace package has several roots (one per portion): the file is in one of them.
+    candidates = [os.path.join(root, *parts[1:]) + ".py" for root in roots]
+    return next((c for c in candidates if os.path.isfile(c)), candidates[0])
 
 
 def _base_bindings(
