@@ -166,3 +166,42 @@ def test_format_config_round_trips_special_floats_and_braces():
     back = Config.fromstring(format_config(cfg), ".py").to_dict()
     assert math.isnan(back["n"]) and back["i"] == math.inf and back["m"] == -math.inf
     assert back["s"] == "{{ fileDirname }}" and back["t"] == (1,)
+
+
+def test_a_dotted_name_with_braces_is_split_too():
+    cls = type("A{{b}}", (), {})
+    assert _Formatter(False).inline(cls) == f"'{__name__}.A{{' '{{b}}}}'"
+
+
+@pytest.mark.parametrize(("n", "fits"), [(77, True), (78, False)])
+def test_width_of_a_value_after_a_name_key(n, fits):
+    # '    k=' + value + ',' must fit in 88 columns: the value may take 88 - 7 = 81
+    fmt = _Formatter(False)
+    value = ["z" * n]  # inline: n + 4 characters
+    out = fmt.block({"k": value, "pad": "p" * 90}, "", 0).splitlines()
+    assert (out[1] == f"    k={fmt.inline(value)},") is fits
+
+
+@pytest.mark.parametrize(("n", "fits"), [(72, True), (73, False)])
+def test_width_of_a_value_after_a_quoted_key(n, fits):
+    # "    'k b': " + value + ',' must fit in 88 columns: the value may take 88 - 12 = 76
+    fmt = _Formatter(False)
+    value = ["z" * n]
+    out = fmt.block({"k b": value, "pad b": "p" * 90}, "", 0).splitlines()
+    assert (out[1] == f"    'k b': {fmt.inline(value)},") is fits
+
+
+@pytest.mark.parametrize(("n", "fits"), [(79, True), (80, False)])
+def test_width_of_a_list_item(n, fits):
+    # '    ' + item + ',' must fit in 88 columns: the item may take 88 - 5 = 83
+    fmt = _Formatter(False)
+    item = ["z" * n]
+    out = fmt.block([item, "p" * 90], "", 0).splitlines()
+    assert (out[1] == f"    {fmt.inline(item)},") is fits
+
+
+@pytest.mark.parametrize(("n", "fits"), [(59, True), (60, False)])
+def test_width_of_the_globals_update_statement(n, fits):
+    # 'globals().update(' + dict + ')' must fit in 88 columns: the dict may take 88 - 18 = 70
+    text = format_config({"a b": "x" * n})
+    assert (text == f"globals().update({{'a b': '{'x' * n}'}})\n") is fits

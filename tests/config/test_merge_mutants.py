@@ -157,3 +157,51 @@ def test_typos_of_new_keys():
     cfg = ConfigDict({1: {"a": 1}, "x": 2})
     merge_options(cfg, {"y": 1})  # not close to anything: added
     assert cfg.y == 1
+
+
+def test_typo_message_lists_every_close_key_and_the_whole_rest_of_the_option():
+    cfg = ConfigDict(model={"backbone": {"depth": {"x": 1}}, "backbond": 1})
+    problems = _problems(merge_options, cfg, {"model.backbon.depth.x": 2})
+    assert problems == [("model.backbon.depth.x", "'backbon' is not a key of 'model'; did you mean "
+                         "'model.backbone.depth.x' or 'model.backbond.depth.x'? To add it as a new key, write "
+                         "'+model.backbon.depth.x' (or pass force_new_keys=True)")]
+
+
+def test_every_typo_in_a_dict_value_is_reported_and_the_rest_applied():
+    cfg = ConfigDict(model={"backbone": 1, "detector": 1, "head": 1})
+    problems = _problems(merge_options, cfg, {"model": {"backbon": 2, "detecter": 2, "head": 3}})
+    assert [k for k, _ in problems] == ["model.backbon", "model.detecter"]
+    assert cfg.model.to_dict() == {"backbone": 1, "detector": 1, "head": 3}
+
+
+def test_list_index_edges():
+    cfg = ConfigDict(l=[1, 2])
+    merge_options(cfg, {"l.-2": 5})
+    assert cfg.l == [5, 2]
+    problems = _problems(merge_options, cfg, {"l.X1": 1, "l.1-": 1})
+    assert problems == [("l.X1", "'X1' is not an index into the list at 'l'"),
+                        ("l.1-", "'1-' is not an index into the list at 'l'")]
+    assert cfg.l == [5, 2]
+
+
+def test_a_refused_list_key_leaves_the_list_alone():
+    cfg = ConfigDict(l=[{"a": 1}], t=({"a": 1},))
+    with pytest.raises(ConfigError):
+        merge_options(cfg, {"l.0.a": 2, "t.0.a": 2}, allow_list_keys=False)
+    assert cfg.to_dict() == {"l": [{"a": 1}], "t": ({"a": 1},)}
+
+
+def test_dicts_put_into_lists_of_a_plain_dict_become_config_dicts():
+    cfg = {"li": [None], "tu": (None,)}
+    merge_options(cfg, {"li.0": {"b": 2}, "tu.0": {"c": 3}})
+    assert type(cfg["li"][0]) is ConfigDict and type(cfg["tu"][0]) is ConfigDict
+    existing = ConfigDict(b=1)
+    cfg = {"li": [existing]}
+    merge_options(cfg, {"li.0": {"b": 2}})
+    assert cfg["li"][0] is existing and existing.b == 2  # merged in place, not copied
+
+
+def test_errors_of_a_dict_of_indices_name_the_full_path():
+    cfg = ConfigDict({"aXX": {"XXb": [1, 2]}})
+    problems = _problems(merge_options, cfg, {"aXX.XXb": {"5": 1}})
+    assert problems == [("aXX.XXb.5", "index 5 is out of range for the list of length 2 at 'aXX.XXb'")]

@@ -74,6 +74,9 @@ def test_tokens_differ_between_calls(monkeypatch):
     ("a = \"{{_base_.x}}'", "a = \"\"T\"'"),      # quotes that do not match stay, around a quoted token
     ("a = {{_base_.x}}.y", "a = T.y"),
     ("a = x{{_base_.x}}", "a = xT"),
+    ("a = X{{_base_.x}}", "a = XT"),
+    ("a = {{_base_.x}}X", "a = TX"),
+    ("x{{_base_.x}}", "xT"),
 ])
 def test_where_a_base_reference_is_quoted(text, expected):
     result = substitute(text, None)
@@ -130,3 +133,18 @@ def test_resolve_base_refs():
     assert (problem.filename, problem.lineno, problem.key) == ("f.py", 7, "q.0")
     assert problem.message == "{{_base_.zz.y}} refers to 'zz', which the bases do not define"
     assert resolve_base_refs("_mme_base_ref_s_1_", refs, base, "f.py", problems, "top") == 5
+
+
+def test_line_numbers_count_a_leading_newline(monkeypatch):
+    monkeypatch.delenv("MME_T_NO", raising=False)
+    result = substitute("\na = {{$MME_T_NO}}\nb = {{_base_.x}}\n", None)
+    assert list(result.missing_env.values()) == [("MME_T_NO", 2)]
+    assert list(result.base_refs.values()) == [("x", 3)]
+
+
+def test_token_format():
+    import re
+
+    result = substitute("a = {{_base_.x}}", None)
+    (token,) = result.base_refs
+    assert re.fullmatch(r"_mme_base_ref_[0-9a-f]{8}_0_", token)
