@@ -16,7 +16,7 @@ from mme.dataset import name_fetch_errors
 from mme.dataset import worker_init_fn as default_worker_init_fn
 from mme.dist import get_rank
 from mme.evaluator import Evaluator
-from mme.optim import OptimWrapper, OptimWrapperDict, build_optim_wrapper
+from mme.optim import OptimWrapper, OptimWrapperDict
 from mme.registry import (
     DATA_SAMPLERS,
     DATASETS,

@@ -6,7 +6,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import torch
 from torch import nn
 
 from mme.dist import init_dist
@@ -141,9 +140,3 @@ class BaseStrategy:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
-
-def device_of(model: nn.Module) -> torch.device:
-    """The device of the model's first parameter (or buffer); the CPU for a model with neither."""
-    for tensor in (*model.parameters(), *model.buffers()):
-        return tensor.device
-    return torch.device("cpu")
