@@ -127,3 +127,43 @@ def test_remote_zip_checked_as_bytes_and_as_a_local_copy(moto_endpoint):
     with fileio.get_local_path(uri, backend_args=args) as local:
         with pytest.raises(fileio.CorruptFileError, match="member archive/data/0"):
             fileio.verify_zip(local, name=uri)
+
+
+def _central_entry(data: bytes, name: bytes) -> int:
+    """Where the zip directory's entry for member ``name`` starts."""
+    at = data.index(b"PK\x01\x02")  # the first directory entry
+    while data[at + 46: at + 46 + len(name)] != name:
+        at = data.index(b"PK\x01\x02", at + 4)
+    return at
+
+
+def _patched(data: bytes, at: int, new: bytes) -> bytes:
+    return data[:at] + new + data[at + len(new):]
+
+
+def test_damage_outside_the_checksummed_data_is_caught():
+    """The CRC-32s cover the members' data; readers also trust the names, flags and counts around it."""
+    data = _zip({"archive/data.pkl": b"pickle", "archive/data/0": b"tensor bytes", "archive/version": b"3\n"})
+    entry = _central_entry(data, b"archive/data/0")
+    local_name = data.index(b"archive/data/0")  # the first copy of the name: the local header's
+    cases = {
+        "another name in its local header": _patched(data, local_name, b"archive/dat@"),
+        "marked as a directory": _patched(data, entry + 38, b"\x10"),  # external attributes: MS-DOS directory
+        # a comment length in an entry: the directory parser skips the rest of the directory
+        "holds 2 members, its end record says 3": _patched(data, entry + 32, b"\xff\xff"),
+        "zip file version": _patched(data, entry + 6, b"\xff"),  # the version needed to extract
+    }
+    for message, damaged in cases.items():
+        with pytest.raises(fileio.CorruptFileError, match=f"model.pth is corrupt: .*{message}"):
+            fileio.verify_zip(damaged, name="model.pth")
+
+
+def test_member_count_of_a_zip64_end_record_is_read():
+    """More than 65535 members: the count lives in the zip64 end record."""
+    members = {f"m{i}": b"x" for i in range(65536)}
+    data = _zip(members)
+    assert b"PK\x06\x06" in data[-200:]  # written with a zip64 end record
+    assert fileio.verify_zip(data) is True
+    zip64_end = data.rindex(b"PK\x06\x06")
+    with pytest.raises(fileio.CorruptFileError, match="holds 65536 members, its end record says 65537"):
+        fileio.verify_zip(_patched(data, zip64_end + 32, (65537).to_bytes(8, "little")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from mme.runner import (
     to_weights_only_safe,
     weights_to_cpu,
 )
+from mme.runner._checkpoint import _load_checkpoint
 from mme.testing import get_toy_cfg
 
 
@@ -304,11 +306,65 @@ def test_unsafe_checkpoint_message_gives_torchs_reason(tmp_path):
     assert f"weights_only loading refuses (Unsupported global: GLOBAL {Opaque.__module__}.Opaque was not" in message
 
 
-def test_an_unreadable_legacy_pickle_without_weights_only_is_reported_corrupt(tmp_path):
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_an_unreadable_legacy_pickle_is_reported_corrupt_with_the_reason(tmp_path, weights_only):
     path = tmp_path / "legacy.pth"
-    path.write_bytes(b"\x80\x02 not a pickle")
-    with pytest.raises(IncompleteCheckpointError, match="cannot be unpickled"):
-        load_checkpoint(nn.Linear(1, 1), str(path), weights_only=False)
+    path.write_bytes(b"\x80\x02\x7f not a pickle")  # opcode 127 does not exist
+    reason = "Unsupported operand 127" if weights_only else "invalid load key, '\\x7f'."  # torch's, then pickle's
+    pattern = rf"legacy\.pth is truncated or corrupt \({re.escape(reason)}\); it has no checksums"
+    with pytest.raises(IncompleteCheckpointError, match=pattern) as info:
+        load_checkpoint(nn.Linear(1, 1), str(path), weights_only=weights_only)
+    assert not isinstance(info.value, UnsafeCheckpointError)  # damaged bytes are not a refused object
+
+
+def test_an_unsafe_legacy_pickle_is_refused_as_unsafe(tmp_path):
+    path = tmp_path / "legacy.pth"
+    torch.save({"meta": {"obj": Opaque()}}, path, _use_new_zipfile_serialization=False)
+    with pytest.raises(UnsafeCheckpointError, match=r"refuses \(Unsupported global: GLOBAL .*Opaque was not"):
+        load_checkpoint(nn.Linear(1, 1), str(path))
+
+
+def _flips(data: bytes):
+    """``data`` with each byte inverted in turn."""
+    for at in range(len(data)):
+        yield at, data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:]
+
+
+def test_every_damaged_byte_of_a_zip_checkpoint_is_an_error_or_harmless(tmp_path):
+    """Bytes outside the members' data (headers, directory) are not covered by the CRC-32s: each
+    damaged byte must still either load the very same checkpoint or raise a CheckpointError."""
+    state = {"meta": {"epoch": 1, "name": "x"}, "state_dict": {"w": torch.arange(10.0)}}
+    path = tmp_path / "ckpt.pth"
+    save_checkpoint(state, str(path))
+    outcomes = collections.Counter()
+    for at, damaged in _flips(path.read_bytes()):
+        path.write_bytes(damaged)
+        try:
+            loaded = _load_checkpoint(str(path))
+        except CheckpointError:
+            outcomes["error"] += 1
+            continue
+        assert loaded["meta"] == state["meta"], at
+        assert torch.equal(loaded["state_dict"]["w"], state["state_dict"]["w"]), at
+        outcomes["same"] += 1
+    assert outcomes["error"] > 500 and outcomes["same"] > 500  # both happen: timestamps and padding are harmless
+
+
+def test_every_damaged_byte_of_a_legacy_checkpoint_is_an_error_or_loads(tmp_path):
+    """The legacy format has no checksums, so damage can go unseen; but it never escapes as another
+    exception (UnicodeDecodeError, MemoryError, ...) and is never called unsafe."""
+    path = tmp_path / "ckpt.pth"
+    torch.save({"meta": {"epoch": 1}, "state_dict": {"w": torch.arange(10.0)}}, path,
+               _use_new_zipfile_serialization=False)
+    outcomes = collections.Counter()
+    for _, damaged in _flips(path.read_bytes()):
+        path.write_bytes(damaged)
+        try:
+            _load_checkpoint(str(path))
+            outcomes["loaded"] += 1
+        except CheckpointError as e:
+            outcomes[type(e).__name__] += 1
+    assert set(outcomes) == {"loaded", "IncompleteCheckpointError"}, outcomes
 
 
 def _write_ckpts(folder, *names):
@@ -462,8 +518,9 @@ def test_a_zip_that_torch_cannot_read_is_reported_corrupt(tmp_path):
     path = tmp_path / "odd.pth"
     with zipfile.ZipFile(path, "w") as zf:  # complete as a zip, but not torch's layout (no version record)
         zf.writestr("archive/data.pkl", pickle.dumps({"a": 1}, protocol=2))
-    with pytest.raises(IncompleteCheckpointError, match=r"odd\.pth is truncated or corrupt: .*version"):
+    with pytest.raises(CheckpointError, match=r"odd\.pth cannot be loaded: RuntimeError: .*version") as info:
         load_checkpoint(nn.Linear(1, 1), str(path))
+    assert not isinstance(info.value, IncompleteCheckpointError)  # its bytes match their checksums
 
 
 def test_checkpoint_backend_args_of_a_hook_in_another_scope():

@@ -21,6 +21,7 @@ _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature; the name and extra-field
 _PIECE = 64 * 1024 * 1024  # zlib.crc32 is fed this much at a time
 _INLINE = 4 * 1024 * 1024  # smaller files are checked at once, without threads
 _EMPTY_ZIP = 22  # the size of the end-of-directory record, the smallest zip file
+_DOS_DIRECTORY = 0x10  # the directory flag in a member's external attributes
 
 
 class ZipCheck:
@@ -117,6 +118,10 @@ class ZipCheck:
         ranges = []
         try:
             with zipfile.ZipFile(directory) as zf:  # reads the central directory only
+                stated = _stated_count(view)
+                if stated is not None and stated != len(zf.infolist()):  # a damaged entry hid the ones after it
+                    raise CorruptFileError(f"{self.name} is corrupt: its zip directory holds {len(zf.infolist())} "
+                                           f"members, its end record says {stated}")
                 for info in zf.infolist():
                     offset = info.header_offset
                     header = bytes(view[offset: offset + _LOCAL_HEADER.size])  # no view left behind
@@ -124,14 +129,22 @@ class ZipCheck:
                         raise CorruptFileError(f"{self.name} is corrupt: the local header of member "
                                                f"{info.filename} is missing or damaged")
                     _, name_len, extra_len = _LOCAL_HEADER.unpack(header)
-                    start = offset + _LOCAL_HEADER.size + name_len + extra_len
+                    name_at = offset + _LOCAL_HEADER.size
+                    if bytes(view[name_at: name_at + name_len]) != _raw_name(info):  # readers look members up by name
+                        raise CorruptFileError(f"{self.name} is corrupt: member {info.filename!r} has another name "
+                                               f"in its local header")
+                    if info.external_attr & _DOS_DIRECTORY and info.file_size:  # some readers return nothing for it
+                        raise CorruptFileError(f"{self.name} is corrupt: member {info.filename!r} holds data but is "
+                                               f"marked as a directory")
+                    start = name_at + name_len + extra_len
                     if start + info.compress_size > len(view):
                         raise CorruptFileError(f"{self.name} is corrupt: member {info.filename} runs past the "
                                                f"end of the file")
                     if info.compress_type != zipfile.ZIP_STORED and info.CRC != 0:
                         self._check_compressed(zf, info)
                     ranges.append((info, start, start + info.compress_size))
-        except zipfile.BadZipFile as exc:
+        except (zipfile.BadZipFile, UnicodeDecodeError, NotImplementedError) as exc:
+            # a damaged directory: bad layout, a name that is not UTF-8, a version or feature no reader has
             raise CorruptFileError(f"{self.name} is corrupt: {exc}") from exc
         return ranges
 
@@ -186,6 +199,33 @@ class ZipCheck:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+_END = struct.Struct("<4s6xH10x")  # end-of-directory record: signature, total member count, comment length
+_END64_LOCATOR = struct.Struct("<4s4xQ4x")  # zip64 locator (just before the end record): offset of the zip64 record
+_END64 = struct.Struct("<4s28xQ")  # zip64 end record: signature, total member count at offset 32
+
+
+def _stated_count(view: memoryview) -> int | None:
+    """The member count the zip's end record states, or None where no end record is found."""
+    first = max(0, len(view) - _END.size - 0xFFFF)  # the record, then a comment of at most 65535 bytes
+    at = bytes(view[first:]).rfind(b"PK\x05\x06")
+    if at < 0 or first + at + _END.size > len(view):
+        return None
+    at += first
+    count = _END.unpack_from(view, at)[1]
+    if count != 0xFFFF or at < _END64_LOCATOR.size:
+        return count
+    signature, offset = _END64_LOCATOR.unpack_from(view, at - _END64_LOCATOR.size)
+    if signature != b"PK\x06\x07" or offset + _END64.size > len(view):
+        return None
+    signature, count = _END64.unpack_from(view, offset)
+    return count if signature == b"PK\x06\x06" else None
+
+
+def _raw_name(info: zipfile.ZipInfo) -> bytes:
+    """A member's name as the zip's directory stores it (UTF-8 when flagged, else code page 437)."""
+    return info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
 
 
 def _crc(view: memoryview, start: int, end: int) -> int:

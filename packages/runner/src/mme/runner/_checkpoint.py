@@ -135,7 +135,7 @@ def _local_is_complete(path: str) -> bool:
         try:
             with zipfile.ZipFile(path) as zf:
                 names = zf.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):  # NotImplemented: a damaged version
             return False
         return any(n.endswith("data.pkl") for n in names)
     return head.startswith(b"\x80")  # legacy (non-zip) torch format: only loading can tell
@@ -190,9 +190,9 @@ def _load_checkpoint(filename: str, map_location: Any = None, weights_only: bool
             with fileio.ZipCheck(local, name=filename) as crc_check:
                 try:
                     checkpoint = torch.load(local, map_location=map_location, weights_only=weights_only)
-                except Exception:
-                    crc_check.wait()  # damaged bytes explain a failed load best
-                    raise
+                except Exception as e:
+                    # damaged bytes explain a failed load best: wait() raises CorruptFileError for them
+                    raise _load_error(filename, e, weights_only, verified=crc_check.wait()) from e
                 if not crc_check.wait():
                     logger.debug("checkpoint %s has no checksums (torch's legacy non-zip format, or saved after "
                                  "torch.serialization.set_crc32_options(False)): loaded without a checksum check",
@@ -201,19 +201,39 @@ def _load_checkpoint(filename: str, map_location: Any = None, weights_only: bool
             raise IncompleteCheckpointError(
                 f"checkpoint {e}; it was damaged after it was written (disk, copy or transfer): use another "
                 f"copy or an earlier checkpoint") from e
-        except pickle.UnpicklingError as e:
-            if weights_only:
-                lines = [ln.strip() for ln in str(e).splitlines() if "WeightsUnpickler error" in ln]
-                reason = lines[0].split("error:", 1)[-1].strip() if lines else str(e).strip()[:300]
-                raise UnsafeCheckpointError(
-                    f"checkpoint {filename} contains pickled objects that weights_only loading refuses "
-                    f"({reason}); if you trust the file, load it with weights_only=False") from e
-            raise IncompleteCheckpointError(f"checkpoint {filename} cannot be unpickled: {e}") from e
-        except (RuntimeError, EOFError, zipfile.BadZipFile) as e:
-            raise IncompleteCheckpointError(f"checkpoint {filename} is truncated or corrupt: {e}") from e
     if not isinstance(checkpoint, dict):
         raise CheckpointError(f"checkpoint {filename} holds a {type(checkpoint).__name__}, expected a dict")
     return checkpoint
+
+
+# what torch's weights_only unpickler says when it refuses an object (rather than bytes it cannot parse)
+_REFUSALS = ("GLOBAL", "allowlist", "unrecognized function")
+
+
+def _load_error(filename: str, exc: Exception, weights_only: bool, verified: bool) -> CheckpointError:
+    """The error for a ``torch.load`` of ``filename`` that raised ``exc``.
+
+    ``verified``: every member matched its checksum, so the bytes are as written and the failure
+    is not damage. Without checksums (the legacy format), bytes torch cannot parse are damage.
+    """
+    if isinstance(exc, pickle.UnpicklingError):
+        # torch wraps the unpickler's reason in paragraphs of advice: keep the reason
+        text = str(exc)
+        reason = text.split("WeightsUnpickler error:", 1)[-1].split("Check the documentation", 1)[0]
+        reason = next((ln.strip() for ln in reason.splitlines() if ln.strip()), type(exc).__name__)[:300]
+        if weights_only and any(marker in reason for marker in _REFUSALS):
+            return UnsafeCheckpointError(
+                f"checkpoint {filename} contains pickled objects that weights_only loading refuses "
+                f"({reason}); if you trust the file, load it with weights_only=False")
+    elif isinstance(exc, MemoryError):
+        reason = "MemoryError: a size recorded in the file is damaged, or the checkpoint does not fit in memory"
+    else:
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+    if verified:
+        return CheckpointError(f"checkpoint {filename} cannot be loaded: {reason}")
+    return IncompleteCheckpointError(
+        f"checkpoint {filename} is truncated or corrupt ({reason}); it has no checksums to tell damage from other "
+        f"faults: use another copy or an earlier checkpoint")
 
 
 def _revise(state_dict: Mapping[str, Any], revise_keys: Sequence[tuple[str, str]]) -> OrderedDict:
