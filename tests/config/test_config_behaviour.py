@@ -154,10 +154,13 @@ def test_unknown_package_attribute_is_an_attribute_error():
         mme.config.NoSuchThing  # noqa: B018
 
 
-def test_config_of_a_config_shares_its_content_and_reads_the_file_text(tmp_path):
-    inner = Config({"a": {"b": 1}})
+def test_config_of_a_config_is_a_copy_and_reads_the_file_text(tmp_path):
+    inner = Config({"a": {"b": 1}, "steps": [1]})
     outer = Config(inner)
-    assert outer == inner and outer.a is inner.a
+    assert outer == inner
+    outer.a.b = 5
+    outer.steps.append(2)
+    assert inner.to_dict() == {"a": {"b": 1}, "steps": [1]}
     path = tmp_path / "c.py"
     path.write_text("a = dict(b=1)  # é\n", encoding="utf-8")
     assert Config({"a": {"b": 1}}, filename=path).text == "a = dict(b=1)  # é\n"
@@ -178,3 +181,4 @@ def test_lazy_dict_keeps_lazy_objects():
     lazy = cfg._to_lazy_dict()  # what MMEngine's Runner calls on a pure-Python config
     assert type(lazy["opt"]) is dict and lazy["opt"]["type"] == LazyObject("torch.optim", "SGD")
     assert cfg.to_dict(keep_imported=True) == lazy
+

@@ -8,7 +8,7 @@ import math
 from types import MappingProxyType
 
 import pytest
-from mme.config import Config
+from mme.config import Config, ConfigError
 from mme.config._format import WIDTH, _Formatter, _is_name, dotted_name, format_config, to_serializable
 
 
@@ -72,16 +72,18 @@ def test_is_name():
     ({(1, 2): 3}, "{(1, 2): 3}", "{(1, 2): 3}"),
     ({1: 2}, "{1: 2}", "{1: 2}"),
     ({frozenset([1]): 1}, "{'frozenset({1})': 1}", "{'frozenset({1})': 1}"),
-    ({3, 1, 2}, "set([1, 2, 3])", "'{1, 2, 3}'"),
+    ({3, 1, 2}, "set([1, 2, 3])", "{1, 2, 3}"),
+    (set(), "set([])", "{*()}"),
+    ([{"b", "a"}], "[set(['a', 'b'])]", "[{'a', 'b'}]"),
     (frozenset({"b", "a"}), "frozenset(['a', 'b'])", None),
-    (frozenset({2, 1}), "frozenset([1, 2])", "'frozenset({1, 2})'"),
+    (frozenset({2, 1}), "frozenset([1, 2])", "frozenset([1, 2])"),
     (collections.OrderedDict, "'collections.OrderedDict'", "'collections.OrderedDict'"),
     (MappingProxyType({"k": 1}), "dict(k=1)", "{'k': 1}"),
 ])
 def test_inline(value, normal, literal):
-    assert _Formatter(False).inline(value) == normal
+    assert _Formatter(frozenset()).inline(value) == normal
     if literal is not None:
-        assert _Formatter(True).inline(value) == literal
+        assert _Formatter(frozenset({"dict"})).inline(value) == literal
 
 
 def test_inline_of_other_objects_is_their_repr_as_a_string():
@@ -89,12 +91,12 @@ def test_inline_of_other_objects_is_their_repr_as_a_string():
         def __repr__(self):
             return "Thing{{1}}"
 
-    assert _Formatter(False).inline(Thing()) == "'Thing{' '{1}}'"
-    assert _Formatter(False).inline(functools.partial(len)) == "'functools.partial(<built-in function len>)'"
+    assert _Formatter(frozenset()).inline(Thing()) == "'Thing{' '{1}}'"
+    assert _Formatter(frozenset()).inline(functools.partial(len)) == "'functools.partial(<built-in function len>)'"
 
 
 def test_block_breaks_at_the_width():
-    fmt = _Formatter(False)
+    fmt = _Formatter(frozenset())
     value = ["x" * 10] * 6  # inline: 6 * 12 + 2 * 5 + 2 = 84 characters
     text = fmt.inline(value)
     assert fmt.block(value, "", WIDTH - len(text)) == text
@@ -104,7 +106,7 @@ def test_block_breaks_at_the_width():
 
 
 def test_block_of_dicts():
-    fmt = _Formatter(False)
+    fmt = _Formatter(frozenset())
     value = {"a": "x" * 40, "b": {"c": "y" * 80, "d": 1}}
     assert fmt.block(value, "", 0) == (
         "dict(\n"
@@ -120,7 +122,7 @@ def test_block_of_dicts():
         f"    'a b': '{'x' * 40}',\n"
         f"    1: dict(c='{'y' * 40}', d=1),\n"
         "}")
-    literal = _Formatter(True)
+    literal = _Formatter(frozenset({"dict"}))
     assert literal.block({"a": "x" * 50, "b": "y" * 40}, "", 0) == (
         "{\n"
         f"    'a': '{'x' * 50}',\n"
@@ -129,7 +131,7 @@ def test_block_of_dicts():
 
 
 def test_block_nested_widths_count_the_key():
-    fmt = _Formatter(False)
+    fmt = _Formatter(frozenset())
     # at indent 4 with key 'k' the value starts at column 4 + 1 + 1 = 6
     inner = ["z" * 10] * 6  # 84 characters inline
     out = fmt.block({"k": inner, "pad": "p" * 80}, "", 0)
@@ -166,17 +168,35 @@ def test_format_config_round_trips_special_floats_and_braces():
     back = Config.fromstring(format_config(cfg), ".py").to_dict()
     assert math.isnan(back["n"]) and back["i"] == math.inf and back["m"] == -math.inf
     assert back["s"] == "{{ fileDirname }}" and back["t"] == (1,)
+    assert back["set"] == {1, 2}
+
+
+@pytest.mark.parametrize("cfg", [
+    {"set": {1, 2}, "s": {3}, "e": set(), "f": frozenset([4]), "n": [{5}, frozenset()]},
+    {"dict": 1, "s": set(), "f": frozenset({1, 2})},
+    {"s": {1}, "set": 2, "t": {"a", "b"}},  # the key that rebinds set comes after a set value, and before one
+])
+def test_sets_round_trip_when_a_key_rebinds_a_builtin(cfg):
+    back = Config.fromstring(format_config(cfg), ".py").to_dict()
+    assert back == cfg and [type(v) for v in back.values()] == [type(v) for v in cfg.values()]
+
+
+def test_a_frozenset_in_a_config_that_rebinds_frozenset_is_an_error():
+    with pytest.raises(ConfigError, match=r"cannot write the frozenset frozenset\(\{1\}\) as Python: the config "
+                                          r"rebinds the name 'frozenset' \(a top-level key\); rename that key, or dump "
+                                          r"to \.json or \.yaml"):
+        format_config({"frozenset": 1, "f": frozenset([1])})
 
 
 def test_a_dotted_name_with_braces_is_split_too():
     cls = type("A{{b}}", (), {})
-    assert _Formatter(False).inline(cls) == f"'{__name__}.A{{' '{{b}}}}'"
+    assert _Formatter(frozenset()).inline(cls) == f"'{__name__}.A{{' '{{b}}}}'"
 
 
 @pytest.mark.parametrize(("n", "fits"), [(77, True), (78, False)])
 def test_width_of_a_value_after_a_name_key(n, fits):
     # '    k=' + value + ',' must fit in 88 columns: the value may take 88 - 7 = 81
-    fmt = _Formatter(False)
+    fmt = _Formatter(frozenset())
     value = ["z" * n]  # inline: n + 4 characters
     out = fmt.block({"k": value, "pad": "p" * 90}, "", 0).splitlines()
     assert (out[1] == f"    k={fmt.inline(value)},") is fits
@@ -185,7 +205,7 @@ def test_width_of_a_value_after_a_name_key(n, fits):
 @pytest.mark.parametrize(("n", "fits"), [(72, True), (73, False)])
 def test_width_of_a_value_after_a_quoted_key(n, fits):
     # "    'k b': " + value + ',' must fit in 88 columns: the value may take 88 - 12 = 76
-    fmt = _Formatter(False)
+    fmt = _Formatter(frozenset())
     value = ["z" * n]
     out = fmt.block({"k b": value, "pad b": "p" * 90}, "", 0).splitlines()
     assert (out[1] == f"    'k b': {fmt.inline(value)},") is fits
@@ -194,7 +214,7 @@ def test_width_of_a_value_after_a_quoted_key(n, fits):
 @pytest.mark.parametrize(("n", "fits"), [(79, True), (80, False)])
 def test_width_of_a_list_item(n, fits):
     # '    ' + item + ',' must fit in 88 columns: the item may take 88 - 5 = 83
-    fmt = _Formatter(False)
+    fmt = _Formatter(frozenset())
     item = ["z" * n]
     out = fmt.block([item, "p" * 90], "", 0).splitlines()
     assert (out[1] == f"    {fmt.inline(item)},") is fits

@@ -39,7 +39,8 @@ class Config:
     a dict.
 
     Args:
-        cfg_dict: The config's content.
+        cfg_dict: The config's content: a dict or another Config, copied (nested dicts too); a
+            ConfigDict is used as it is (changes show in both, as in MMEngine).
         cfg_text: The source text; read from ``filename`` when not given.
         filename: The file the config came from.
         env_variables: Environment variables substituted while reading the file.
@@ -65,7 +66,7 @@ class Config:
         if cfg_dict is None:
             cfg_dict = {}
         elif isinstance(cfg_dict, Config):
-            cfg_dict = cfg_dict._cfg_dict
+            cfg_dict = copy.deepcopy(cfg_dict._cfg_dict)
         elif not isinstance(cfg_dict, Mapping):
             raise TypeError(f"cfg_dict must be a dict, got {type(cfg_dict).__name__}")
         reserved = [k for k in RESERVED_KEYS if k in cfg_dict]

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ._errors import ConfigError
 from ._lazy import LazyAttr, LazyObject
 
 __all__ = ["dotted_name", "format_config", "to_serializable"]
@@ -54,9 +55,10 @@ def _is_name(key: Any) -> bool:
 
 
 class _Formatter:
-    def __init__(self, literal: bool) -> None:
-        # ``literal``: avoid the names dict/float/set because the config rebinds them.
-        self.literal = literal
+    def __init__(self, shadowed: frozenset[str]) -> None:
+        # ``shadowed``: builtins the config rebinds (its keys); ``literal``: write nothing that calls them
+        self.shadowed = shadowed
+        self.literal = bool(shadowed)
 
     def scalar(self, value: Any) -> str | None:
         if value is None or isinstance(value, (bool, int)):
@@ -99,10 +101,15 @@ class _Formatter:
             if len(value) == 1:
                 return f"({self.inline(value[0])},)"
             return "(" + ", ".join(self.inline(v) for v in value) + ")"
-        if isinstance(value, (set, frozenset)) and not self.literal:
+        if isinstance(value, (set, frozenset)):
             body = ", ".join(sorted(self.inline(v) for v in value))
-            kind = type(value).__name__
-            return f"{kind}([{body}])"
+            kind = "frozenset" if isinstance(value, frozenset) else "set"
+            if not self.literal or kind == "frozenset" and kind not in self.shadowed:
+                return f"{kind}([{body}])"
+            if kind == "set":
+                return f"{{{body}}}" if body else "{*()}"  # a set display: no name needed
+            raise ConfigError(f"cannot write the frozenset {value!r} as Python: the config rebinds the name "
+                              f"'frozenset' (a top-level key); rename that key, or dump to .json or .yaml")
         converted = to_serializable(value)
         if isinstance(converted, str):
             return self.scalar(converted) or repr(converted)
@@ -138,7 +145,7 @@ def format_config(cfg: Mapping) -> str:
     objects are written as their dotted import path.
     """
     items = list(dict.items(cfg) if isinstance(cfg, dict) else cfg.items())
-    fmt = _Formatter(literal=any(k in _SHADOWED for k, _ in items))
+    fmt = _Formatter(frozenset(k for k, _ in items if k in _SHADOWED))
     lines = []
     others = [(k, v) for k, v in items if not _is_name(k)]
     if others:
