@@ -11,6 +11,7 @@ from torch import nn
 from mme.infer import BaseInferencer, InferencerMeta
 from mme.model import BaseModel
 from mme.registry import MODELS, TRANSFORMS
+from mme.runner import CheckpointError, UnsafeCheckpointError
 
 
 @MODELS.register_module(name="InferToyRegressor", force=True)
@@ -121,6 +122,15 @@ def test_missing_or_wrong_model_arguments(files):
         ToyInferencer(3)
     with pytest.raises(ValueError, match="not a config file"):
         ToyInferencer(str(cfg.parent / "missing.py"), weights="x.pth")
+
+    not_a_dict = cfg.parent / "list.pth"
+    torch.save([1, 2], not_a_dict)
+    with pytest.raises(CheckpointError, match=r"list\.pth holds a list, expected a dict"):
+        ToyInferencer(str(cfg), weights=str(not_a_dict), device="cpu", show_progress=False)
+    unsafe = cfg.parent / "unsafe.pth"
+    torch.save({"state_dict": {}, "meta": {"obj": InferToyPack()}}, unsafe)
+    with pytest.raises(UnsafeCheckpointError):  # weights_only, as every mme loader
+        ToyInferencer(str(cfg), weights=str(unsafe), device="cpu", show_progress=False)
 
 
 def test_inferencer_meta_refuses_an_argument_in_two_steps():

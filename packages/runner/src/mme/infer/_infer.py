@@ -169,9 +169,11 @@ class BaseInferencer(metaclass=InferencerMeta):
 
     def _init_model(self, cfg: Config | ConfigDict, weights: str | None, device: str = "cpu") -> nn.Module:
         """Build the model from ``cfg.model`` (or from the config saved in the checkpoint) and load the weights."""
-        from mme.runner._checkpoint import _load_checkpoint
+        from mme.runner import CheckpointError, CheckpointLoader
 
-        checkpoint = _load_checkpoint(weights, map_location="cpu") if weights is not None else None
+        checkpoint = CheckpointLoader.load_checkpoint(weights, map_location="cpu") if weights is not None else None
+        if checkpoint is not None and not isinstance(checkpoint, dict):
+            raise CheckpointError(f"checkpoint {weights} holds a {type(checkpoint).__name__}, expected a dict")
         if not cfg:
             cfg = self._cfg_from_checkpoint(checkpoint, weights)
         if "model" not in cfg:

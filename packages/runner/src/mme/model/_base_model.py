@@ -15,6 +15,15 @@ from ._data_preprocessor import BaseDataPreprocessor
 from ._errors import ModelTypeError
 
 
+def forward_batch(model: nn.Module, data: dict | tuple | list, mode: str) -> Any:
+    """``model(**data, mode=mode)`` for a dict batch, ``model(*data, mode=mode)`` for a list or tuple."""
+    if isinstance(data, dict):
+        return model(**data, mode=mode)
+    if isinstance(data, (list, tuple)):
+        return model(*data, mode=mode)
+    raise ModelTypeError(f"the preprocessed batch must be a dict, list or tuple, but got {type(data).__name__}")
+
+
 class BaseModel(BaseModule):
     """Base of the models a Runner trains.
 
@@ -115,11 +124,7 @@ class BaseModel(BaseModule):
         return loss, log_vars
 
     def _run_forward(self, data: dict | tuple | list, mode: str) -> Any:
-        if isinstance(data, dict):
-            return self(**data, mode=mode)
-        if isinstance(data, (list, tuple)):
-            return self(*data, mode=mode)
-        raise ModelTypeError(f"the preprocessed batch must be a dict, list or tuple, but got {type(data).__name__}")
+        return forward_batch(self, data, mode)
 
     def _follow_device(self, device: torch.device) -> None:
         if isinstance(self.data_preprocessor, BaseDataPreprocessor):

@@ -13,6 +13,7 @@ from torch import nn
 
 from mme.registry import MODEL_WRAPPERS
 
+from ._attached import AttachedWrapper
 from ._errors import ModelTypeError
 
 __all__ = ["MMDeepSpeedEngineWrapper"]
@@ -23,7 +24,7 @@ def _is_engine(obj: Any) -> bool:
 
 
 @MODEL_WRAPPERS.register_module()
-class MMDeepSpeedEngineWrapper(nn.Module):
+class MMDeepSpeedEngineWrapper(AttachedWrapper):
     """Runs a ``BaseModel``'s train/val/test steps through its ``deepspeed.DeepSpeedEngine``.
 
     ``DeepSpeedStrategy.wrap_model`` wraps the model before the engine exists (the engine needs
@@ -39,76 +40,43 @@ class MMDeepSpeedEngineWrapper(nn.Module):
             (also inside lists/tuples) are cast.
     """
 
+    _ATTACHED = "the DeepSpeed engine"
+    _ATTACHED_BY = "DeepSpeedStrategy.build_optim_wrapper"
+
     def __init__(self, model: nn.Module, inputs_to_half: Sequence[int | str] | None = None) -> None:
-        super().__init__()
         engine = model if _is_engine(model) else None
-        self.module = engine.module if engine is not None else model
+        super().__init__(engine.module if engine is not None else model, engine)
         if inputs_to_half is not None and (isinstance(inputs_to_half, (str, int))
                                            or not all(isinstance(i, (str, int)) for i in inputs_to_half)):
             raise ModelTypeError(f"inputs_to_half must be a list of input names or positions, got {inputs_to_half!r}")
         self.inputs_to_half = list(inputs_to_half) if inputs_to_half is not None else None
-        object.__setattr__(self, "_engine", engine)  # not a submodule: the engine holds ``module`` itself
 
     @property
     def engine(self) -> Any:
         """The ``DeepSpeedEngine`` (``None`` until :meth:`attach_engine`)."""
-        return self._engine
+        return self._attached
 
     def attach_engine(self, engine: Any) -> None:
         """Train through ``engine`` from now on (it must wrap this wrapper's ``module``)."""
-        if getattr(engine, "module", None) is not self.module:
-            raise ModelTypeError("the DeepSpeed engine must wrap the same model as MMDeepSpeedEngineWrapper.module")
-        object.__setattr__(self, "_engine", engine)
-        engine.train(self.training)
-
-    def train(self, mode: bool = True) -> MMDeepSpeedEngineWrapper:
-        """Set the training mode of the wrapper, the engine and the model."""
-        super().train(mode)
-        if self._engine is not None:
-            self._engine.train(mode)
-        return self
+        self._attach(engine, getattr(engine, "module", None))
 
     def train_step(self, data: dict | tuple | list, optim_wrapper: Any) -> dict[str, torch.Tensor]:
         """Preprocess, ``forward(mode='loss')`` through the engine, ``parse_losses``, ``update_params``."""
-        if self._engine is None:
-            raise ModelTypeError("MMDeepSpeedEngineWrapper.train_step needs the DeepSpeed engine, which "
-                                 "DeepSpeedStrategy.build_optim_wrapper attaches")
-        data = self.module.data_preprocessor(data, training=True)
-        data = self._cast_inputs_half(data)
+        self._require_attached()
+        data = self._prepare(self.module.data_preprocessor(data, training=True))
         losses = self._run_forward(data, mode="loss")
         parsed_loss, log_vars = self.module.parse_losses(losses)
         optim_wrapper.update_params(parsed_loss)
         return log_vars
 
-    def val_step(self, data: dict | tuple | list) -> list:
-        """Preprocess and ``forward(mode='predict')`` (through the engine once there is one)."""
-        data = self.module.data_preprocessor(data, False)
-        return self._run_forward(self._cast_inputs_half(data), mode="predict")
-
-    def test_step(self, data: dict | tuple | list) -> list:
-        """Preprocess and ``forward(mode='predict')`` (through the engine once there is one)."""
-        data = self.module.data_preprocessor(data, False)
-        return self._run_forward(self._cast_inputs_half(data), mode="predict")
-
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
-        """The engine's (or, before it exists, the model's) forward."""
-        target = self._engine if self._engine is not None else self.module
-        return target(*args, **kwargs)
-
-    def _run_forward(self, data: dict | tuple | list, mode: str) -> Any:
-        if isinstance(data, dict):
-            return self(**data, mode=mode)
-        if isinstance(data, (list, tuple)):
-            return self(*data, mode=mode)
-        raise ModelTypeError(f"the preprocessed batch must be a dict, list or tuple, but got {type(data).__name__}")
-
     def _half_dtype(self) -> torch.dtype:
-        engine = self._engine
+        engine = self._attached
         if engine is not None and callable(getattr(engine, "bfloat16_enabled", None)) and engine.bfloat16_enabled():
             return torch.bfloat16
         return torch.float16
 
-    def _cast_inputs_half(self, data: Any) -> Any:
+    def _prepare(self, data: Any) -> Any:
+        """The batch with the ``inputs_to_half`` cast to the engine's half precision."""
         if not self.inputs_to_half:
             return data
         dtype = self._half_dtype()

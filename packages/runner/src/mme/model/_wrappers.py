@@ -10,7 +10,7 @@ from mme.registry import MODEL_WRAPPERS, Registry
 from torch import nn
 from torch.nn.parallel import DataParallel, DistributedDataParallel
 
-from ._errors import ModelTypeError
+from ._base_model import forward_batch
 
 logger = logging.getLogger(__name__)
 
@@ -58,11 +58,7 @@ class MMDistributedDataParallel(DistributedDataParallel):
         return self.module.test_step(data)
 
     def _run_forward(self, data: dict | tuple | list, mode: str) -> Any:
-        if isinstance(data, dict):
-            return self(**data, mode=mode)
-        if isinstance(data, (list, tuple)):
-            return self(*data, mode=mode)
-        raise ModelTypeError(f"the preprocessed batch must be a dict, list or tuple, but got {type(data).__name__}")
+        return forward_batch(self, data, mode)
 
     def _detect_anomalous_params(self) -> None:
         for name, param in self.module.named_parameters():

@@ -11,6 +11,7 @@ from torch import nn
 from mme.dist import init_dist
 from mme.model import is_model_wrapper
 from mme.optim import build_optim_wrapper
+from mme.registry import OPTIM_WRAPPERS
 
 from ._errors import StrategyConfigError
 from ._state_dict import load_state_dict
@@ -93,6 +94,29 @@ class BaseStrategy:
     def build_optim_wrapper(self, optim_wrapper: dict, model: nn.Module) -> Any:
         """Build an ``optim_wrapper`` config for ``model`` (``mme.optim.build_optim_wrapper``)."""
         return build_optim_wrapper(model, optim_wrapper)
+
+    def _check_attach_once(self, optim_wrapper: dict, model: nn.Module, model_cls: type, wrapper_cls: type,
+                           why: str) -> dict:
+        """The ``optim_wrapper`` config, with its type defaulting to ``wrapper_cls``, for a strategy
+        whose training object is attached to its ``model_cls`` model once the optimizer is built.
+
+        Raises:
+            StrategyConfigError: ``model`` is not a ``model_cls`` or already has its training
+                object, or the wrapper type is not ``wrapper_cls`` (``why`` says why it must be).
+        """
+        name = type(self).__name__
+        if not isinstance(model, model_cls):
+            raise StrategyConfigError(f"{name} trains a {model_cls.__name__} (its wrap_model's), "
+                                      f"got {type(model).__name__}")
+        if model._attached is not None:
+            raise StrategyConfigError(f"the model already has {model._ATTACHED}; build_optim_wrapper runs once")
+        cfg = dict(optim_wrapper)
+        wrapper_type = cfg.setdefault("type", wrapper_cls.__name__)
+        built = OPTIM_WRAPPERS.get(wrapper_type) if isinstance(wrapper_type, str) else wrapper_type
+        if not (isinstance(built, type) and issubclass(built, wrapper_cls)):
+            raise StrategyConfigError(f"{name} needs optim_wrapper type='{wrapper_cls.__name__}', got "
+                                      f"{wrapper_type!r} ({why})")
+        return cfg
 
     # -- states ------------------------------------------------------------------------------
     #: ``'full'``: a checkpoint is one file with every state, written by rank 0. ``'sharded'``:

@@ -25,7 +25,7 @@ from mme.model import is_model_wrapper
 from mme.model._colossalai import CollosalAIModelWrapper
 from mme.optim import build_optim_wrapper
 from mme.optim._colossalai import ColossalAIOptimWrapper
-from mme.registry import MODEL_WRAPPERS, OPTIM_WRAPPERS, STRATEGIES
+from mme.registry import MODEL_WRAPPERS, STRATEGIES
 
 from ._base import BaseStrategy, unwrap
 from ._errors import CheckpointError, StrategyConfigError, require_package
@@ -240,18 +240,8 @@ class ColossalAIStrategy(BaseStrategy):
         The boosted model is attached to the ``CollosalAIModelWrapper`` (the Runner's model) and
         the booster and boosted optimizer to the returned ``ColossalAIOptimWrapper``.
         """
-        if not isinstance(model, CollosalAIModelWrapper):
-            raise StrategyConfigError(f"ColossalAIStrategy trains a CollosalAIModelWrapper (its wrap_model's), "
-                                      f"got {type(model).__name__}")
-        if model.model_wrapper is not None:
-            raise StrategyConfigError("the model is already boosted; build_optim_wrapper runs once")
-        cfg = dict(optim_wrapper)
-        wrapper_type = cfg.setdefault("type", "ColossalAIOptimWrapper")
-        wrapper_cls = OPTIM_WRAPPERS.get(wrapper_type) if isinstance(wrapper_type, str) else wrapper_type
-        if not (isinstance(wrapper_cls, type) and issubclass(wrapper_cls, ColossalAIOptimWrapper)):
-            raise StrategyConfigError(
-                f"ColossalAIStrategy needs optim_wrapper type='ColossalAIOptimWrapper', got {wrapper_type!r} "
-                f"(the booster does the backward)")
+        cfg = self._check_attach_once(optim_wrapper, model, CollosalAIModelWrapper, ColossalAIOptimWrapper,
+                                      "the booster does the backward")
         wrapper = build_optim_wrapper(model.module, cfg)
         booster = self._make_booster()
         boosted_model, boosted_optim, *_ = booster.boost(model.module, wrapper.optimizer)

@@ -24,7 +24,7 @@ from mme.model import is_model_wrapper
 from mme.model._deepspeed import MMDeepSpeedEngineWrapper
 from mme.optim import build_optim_wrapper
 from mme.optim._deepspeed import DeepSpeedOptimWrapper
-from mme.registry import OPTIM_WRAPPERS, STRATEGIES
+from mme.registry import STRATEGIES
 
 from ._base import BaseStrategy, unwrap
 from ._errors import CheckpointError, StrategyConfigError, require_package
@@ -297,18 +297,8 @@ class DeepSpeedStrategy(BaseStrategy):
         The engine is attached to the ``MMDeepSpeedEngineWrapper`` (the Runner's model) and to the
         returned ``DeepSpeedOptimWrapper``.
         """
-        if not isinstance(model, MMDeepSpeedEngineWrapper):
-            raise StrategyConfigError(f"DeepSpeedStrategy trains an MMDeepSpeedEngineWrapper (its wrap_model's), "
-                                      f"got {type(model).__name__}")
-        if model.engine is not None:
-            raise StrategyConfigError("the model already has a DeepSpeed engine; build_optim_wrapper runs once")
-        cfg = dict(optim_wrapper)
-        wrapper_type = cfg.setdefault("type", "DeepSpeedOptimWrapper")
-        wrapper_cls = OPTIM_WRAPPERS.get(wrapper_type) if isinstance(wrapper_type, str) else wrapper_type
-        if not (isinstance(wrapper_cls, type) and issubclass(wrapper_cls, DeepSpeedOptimWrapper)):
-            raise StrategyConfigError(
-                f"DeepSpeedStrategy needs optim_wrapper type='DeepSpeedOptimWrapper', got {wrapper_type!r} "
-                f"(the DeepSpeed engine does the backward, clipping, accumulation and loss scaling)")
+        cfg = self._check_attach_once(optim_wrapper, model, MMDeepSpeedEngineWrapper, DeepSpeedOptimWrapper,
+                                      "the DeepSpeed engine does the backward, clipping, accumulation and loss scaling")
         for key, where in (("clip_grad", "gradient_clipping"), ("accumulative_counts", "gradient_accumulation_steps")):
             if cfg.get(key) not in (None, 1):
                 raise StrategyConfigError(
