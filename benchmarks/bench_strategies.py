@@ -40,12 +40,13 @@ from typing import Any
 import torch
 from mme.dist.testing import run_distributed
 from mme.hooks import Hook
-from mme.model import BaseModel
 from mme.runner import FlexibleRunner, turn_on_activation_checkpointing
 from mme.strategy._ddp import _ddp_defaults
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
+
+from _synthetic import MLP, ArgmaxData
 
 # ---------------------------------------------------------------------------- activation memory
 
@@ -118,32 +119,6 @@ STEP_ITERS = 120
 STEP_WARMUP = 20
 
 
-class StepData(Dataset):
-    def __init__(self, width: int, size: int = 8192) -> None:
-        gen = torch.Generator().manual_seed(0)
-        self.x = torch.randn(size, width, generator=gen)
-        self.y = self.x[:, :10].argmax(1)
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def __getitem__(self, i: int) -> dict:
-        return {"inputs": self.x[i], "data_samples": self.y[i]}
-
-
-class StepMLP(BaseModel):
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self.body = nn.Sequential(*[m for _ in range(4) for m in (nn.Linear(width, width), nn.GELU())])
-        self.head = nn.Linear(width, 10)
-
-    def forward(self, inputs: torch.Tensor, data_samples: Any = None, mode: str = "tensor") -> Any:
-        logits = self.head(self.body(inputs))
-        if mode == "loss":
-            return {"loss": nn.functional.cross_entropy(logits, data_samples)}
-        return logits
-
-
 class _StepTimer(Hook):
     """Time from the end of one training iteration to the end of the next."""
 
@@ -159,7 +134,7 @@ class _StepTimer(Hook):
 
 
 def _loader(width: int, seed: int) -> DataLoader:
-    data = StepData(width)
+    data = ArgmaxData(8192, width)
     sampler = DistributedSampler(data, shuffle=True, seed=seed)
     return DataLoader(data, batch_size=32, sampler=sampler, num_workers=0)
 
@@ -167,7 +142,7 @@ def _loader(width: int, seed: int) -> DataLoader:
 def _plain_round(kind: str, width: int, iters: int) -> float:
     """Median seconds per iteration of the hand-written loop (DDP or fully_shard)."""
     torch.manual_seed(0)
-    model: nn.Module = StepMLP(width)
+    model: nn.Module = MLP(width)
     if kind == "ddp":  # no buffers to broadcast at each forward, as DDPStrategy sets
         model = nn.parallel.DistributedDataParallel(model, **_ddp_defaults())
     else:
@@ -197,8 +172,8 @@ def _runner_round(kind: str, width: int, iters: int, work_dir: str) -> float:
     strategy = dict(type="DDPStrategy") if kind == "ddp" else dict(type="FSDPStrategy")
     timer = _StepTimer()
     runner = FlexibleRunner(
-        model=StepMLP(width), work_dir=work_dir, strategy=strategy, launcher="pytorch",
-        train_dataloader=dict(dataset=StepData(width), sampler=dict(type="DefaultSampler", shuffle=True),
+        model=MLP(width), work_dir=work_dir, strategy=strategy, launcher="pytorch",
+        train_dataloader=dict(dataset=ArgmaxData(8192, width), sampler=dict(type="DefaultSampler", shuffle=True),
                               batch_size=32, num_workers=0, collate_fn=dict(type="default_collate")),
         train_cfg=dict(by_epoch=False, max_iters=iters), optim_wrapper=dict(optimizer=dict(type="AdamW", lr=1e-3)),
         default_hooks=dict(checkpoint=None, logger=dict(type="LoggerHook", interval=50)),

@@ -35,50 +35,13 @@ from typing import Any
 
 import numpy
 import torch
-from torch import nn
-from torch.utils.data import Dataset
 
 from mme.dist.testing import run_distributed
 from mme.hooks import Hook
-from mme.model import BaseModel
-from mme.registry import DATASETS, MODELS
+
+from _synthetic import MLP, ArgmaxData
 
 ITERS = 200
-
-
-@MODELS.register_module(force=True)
-class CheckMLP(BaseModel):
-    """An MLP classifier over 256 features (big enough to be sharded, small enough to be quick)."""
-
-    def __init__(self, width: int = 256, depth: int = 4) -> None:
-        super().__init__()
-        layers: list[nn.Module] = []
-        for _ in range(depth):
-            layers += [nn.Linear(width, width), nn.GELU()]
-        self.body = nn.Sequential(*layers)
-        self.head = nn.Linear(width, 10)
-
-    def forward(self, inputs: torch.Tensor, data_samples: Any = None, mode: str = "tensor") -> Any:
-        logits = self.head(self.body(inputs))
-        if mode == "loss":
-            return {"loss": nn.functional.cross_entropy(logits.float(), data_samples)}
-        return logits
-
-
-@DATASETS.register_module(force=True)
-class CheckData(Dataset):
-    """Synthetic data with a learnable rule (the label is the argmax of the first 10 features)."""
-
-    def __init__(self, size: int = 4096, width: int = 256) -> None:
-        gen = torch.Generator().manual_seed(0)
-        self.x = torch.randn(size, width, generator=gen)
-        self.y = self.x[:, :10].argmax(1)
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def __getitem__(self, i: int) -> dict:
-        return {"inputs": self.x[i], "data_samples": self.y[i]}
 
 
 class _Timer(Hook):
@@ -104,9 +67,9 @@ class _Timer(Hook):
 
 def _cfg(work_dir: str, iters: int = ITERS, **overrides: Any) -> dict:
     cfg = dict(
-        model=dict(type="CheckMLP"),
+        model=dict(type=MLP),
         work_dir=work_dir,
-        train_dataloader=dict(dataset=dict(type="CheckData"), sampler=dict(type="InfiniteSampler", shuffle=True),
+        train_dataloader=dict(dataset=dict(type=ArgmaxData), sampler=dict(type="InfiniteSampler", shuffle=True),
                               batch_size=32, num_workers=0, collate_fn=dict(type="default_collate")),
         train_cfg=dict(by_epoch=False, max_iters=iters),
         optim_wrapper=dict(optimizer=dict(type="AdamW", lr=1e-3)),

@@ -13,6 +13,7 @@ import pytest
 
 from mme.cli import ExitCode, build_parser, classify, main, report
 from mme.config import Config, ConfigError
+from mme.dist.testing import run_torchrun
 from mme.testing import get_toy_cfg
 
 
@@ -282,12 +283,10 @@ def test_a_bug_keeps_its_traceback_and_ctrl_c_exits_130(failing_config):
 @pytest.mark.integration
 @pytest.mark.slow
 def test_an_error_on_one_rank_under_torchrun_exits_non_zero(failing_config):
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "--monitor-interval=1", "-m", "mme.cli", "train", str(failing_config), "--launcher", "pytorch",
-           "--cfg-options", "custom_hooks.0.error=checkpoint", "custom_hooks.0.rank=1"]
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
-    env.pop("MME_DEBUG", None)
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, cwd=failing_config.parent)
+    proc = run_torchrun(["-m", "mme.cli", "train", failing_config, "--launcher", "pytorch",
+                         "--cfg-options", "custom_hooks.0.error=checkpoint", "custom_hooks.0.rank=1"],
+                        torchrun_args=["--monitor-interval=1"], env={"PYTHONWARNINGS": "ignore", "MME_DEBUG": None},
+                        cwd=failing_config.parent)
     assert proc.returncode != 0
     expected = "[rank 1] mme train: checkpoint error: this rank's checkpoint is unusable"
     assert expected in proc.stderr, proc.stderr[-4000:]

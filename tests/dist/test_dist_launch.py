@@ -10,7 +10,7 @@ import textwrap
 import pytest
 import torch
 from mme import dist
-from mme.dist.testing import run_distributed
+from mme.dist.testing import run_distributed, run_torchrun
 
 TORCHRUN_SCRIPT = textwrap.dedent(
     """
@@ -33,7 +33,9 @@ TORCHRUN_SCRIPT = textwrap.dedent(
     if sys.argv[2] == "fail" and rank == 1:
         raise RuntimeError("rank 1 gives up")
     dist.barrier()
-    print(f"OK rank {rank} backend {dist.get_backend()}", flush=True)
+    import os
+    probe = os.environ.get("MME_PROBE"), os.environ.get("MME_GONE"), os.environ["OMP_NUM_THREADS"]
+    print(f"OK rank {rank} backend {dist.get_backend()} env {probe}", flush=True)
     torch.distributed.destroy_process_group()
     """
 )
@@ -42,20 +44,20 @@ TORCHRUN_SCRIPT = textwrap.dedent(
 def _torchrun(tmp_path, *script_args):
     script = tmp_path / "train.py"
     script.write_text(TORCHRUN_SCRIPT)
-    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "MASTER_PORT", "MASTER_ADDR")}
-    env["OMP_NUM_THREADS"] = "1"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script),
-           *script_args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False, env=env, cwd=tmp_path)
+    return run_torchrun([script, *script_args], cwd=tmp_path, timeout=180, env={"MME_PROBE": "set", "MME_GONE": None})
 
 
 @pytest.mark.integration
-def test_torchrun_job_runs_collectives(tmp_path):
+def test_torchrun_job_runs_collectives(tmp_path, monkeypatch):
+    # as if this test ran inside another launch: run_torchrun must not hand its rank and port on
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("MASTER_PORT", "1")
+    monkeypatch.setenv("MME_GONE", "inherited")
     proc = _torchrun(tmp_path, "cpu", "ok")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     expected_backend = "nccl" if torch.cuda.is_available() else "gloo"
     for rank in (0, 1):
-        assert f"OK rank {rank} backend {expected_backend}" in proc.stdout
+        assert f"OK rank {rank} backend {expected_backend} env ('set', None, '1')" in proc.stdout
 
 
 @pytest.mark.integration

@@ -4,13 +4,13 @@ checkpoints, and validation over the whole validation set."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+
+from mme.dist.testing import run_torchrun
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -20,11 +20,9 @@ CONFIG = ROOT / "examples" / "digits" / "config.py"
 
 def test_demo_under_torchrun_two_processes(tmp_path):
     work = tmp_path / "wd"
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "-m", "mme.cli", "train", str(CONFIG), "--launcher", "pytorch", "--work-dir", str(work),
-           "--cfg-options", "train_cfg.max_epochs=2", "env_cfg.dist_cfg.timeout=600"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    proc = run_torchrun(["-m", "mme.cli", "train", CONFIG, "--launcher", "pytorch", "--work-dir", work,
+                         "--cfg-options", "train_cfg.max_epochs=2", "env_cfg.dist_cfg.timeout=600"],
+                        env={"PYTHONWARNINGS": "ignore"}, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-4000:]
 
     assert "world_size: 2" in proc.stdout and "MMDistributedDataParallel" in proc.stdout

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
+
+from mme.dist.testing import run_torchrun
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -41,16 +40,17 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_runner_destroys_the_group_it_made_after_each_run_and_recreates_it(tmp_path):
+def _run_twice_ok(tmp_path, script_text: str) -> None:
+    """Run ``script_text`` on 2 processes under torchrun; each rank must print its OK line."""
     script = tmp_path / "job.py"
-    script.write_text(SCRIPT)
-    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "MASTER_PORT", "MASTER_ADDR")}
-    env["OMP_NUM_THREADS"] = "1"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script),
-           str(tmp_path / "wd")]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False, env=env, cwd=tmp_path)
+    script.write_text(script_text)
+    proc = run_torchrun([script, tmp_path / "wd"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert proc.stdout.count("OK {") == 2
+
+
+def test_runner_destroys_the_group_it_made_after_each_run_and_recreates_it(tmp_path):
+    _run_twice_ok(tmp_path, SCRIPT)
 
 
 FSDP_SCRIPT = textwrap.dedent(
@@ -74,12 +74,4 @@ FSDP_SCRIPT = textwrap.dedent(
 
 
 def test_a_sharded_model_keeps_its_group_for_later_runs_and_the_job_exits_cleanly(tmp_path):
-    script = tmp_path / "job.py"
-    script.write_text(FSDP_SCRIPT)
-    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "MASTER_PORT", "MASTER_ADDR")}
-    env["OMP_NUM_THREADS"] = "1"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script),
-           str(tmp_path / "wd")]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False, env=env, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert proc.stdout.count("OK {") == 2
+    _run_twice_ok(tmp_path, FSDP_SCRIPT)

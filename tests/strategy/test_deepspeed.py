@@ -21,7 +21,7 @@ import time
 import pytest
 import torch
 
-from mme.dist.testing import run_distributed
+from mme.dist.testing import run_distributed, run_torchrun
 from mme.testing import get_toy_cfg
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("deepspeed") is None,
@@ -52,14 +52,33 @@ def _extensions_dir(tmp_path_factory) -> str:
 def ds_env(tmp_path_factory) -> dict[str, str]:
     """The workers' environment: the CPU accelerator and a built JIT extension."""
     env = {"DS_ACCELERATOR": "cpu", "TORCH_EXTENSIONS_DIR": _extensions_dir(tmp_path_factory)}
-    with open(osp.join(env["TORCH_EXTENSIONS_DIR"], ".mme-deepspeed-build.lock"), "w") as lock:
+    with open(osp.join(env["TORCH_EXTENSIONS_DIR"], ".mme-deepspeed-build.lock"), "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if this process dies
+        lock.seek(0)
+        builder = lock.read().strip()  # the pid of the last build started here
         stale = osp.join(env["TORCH_EXTENSIONS_DIR"], "deepspeed_shm_comm", "lock")
-        if osp.exists(stale) and time.time() - osp.getmtime(stale) > 900:
-            os.remove(stale)  # torch's own build lock, left by a build killed long ago
-        subprocess.run([sys.executable, "-c", _PREBUILD], env={**os.environ, **env}, check=True,
-                       capture_output=True, timeout=900)
+        if osp.exists(stale) and (builder.isdigit() and not _alive(int(builder))
+                                  or time.time() - osp.getmtime(stale) > 900):
+            os.remove(stale)  # torch's own build lock, left by a killed build (torch would wait for it forever)
+        build = subprocess.Popen([sys.executable, "-c", _PREBUILD], env={**os.environ, **env}, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(build.pid))
+        lock.flush()
+        output, _ = build.communicate(timeout=900)
+        assert build.returncode == 0, f"building DeepSpeed's extension failed:\n{output[-3000:]}"
     return env
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def _ds_cfg(work_dir: str, stage: int, **overrides) -> dict:
@@ -142,30 +161,6 @@ def test_an_unknown_deepspeed_config_key_fails_when_the_runner_is_built(tmp_path
     assert not (tmp_path / "wd").exists()
 
 
-_WITHOUT_DEEPSPEED = """
-import sys
-sys.modules['deepspeed'] = None  # as if it were not installed
-from mme.runner import FlexibleRunner
-from mme.strategy import MissingPackageError
-from mme.testing import get_toy_cfg
-cfg = get_toy_cfg(sys.argv[1], launcher='none', strategy=dict(type='DeepSpeedStrategy'))
-try:
-    FlexibleRunner.from_cfg(cfg)
-except MissingPackageError as e:
-    print('MissingPackageError:', e)
-    sys.exit(3)
-"""
-
-
-def test_without_deepspeed_the_strategy_fails_when_the_runner_is_built(tmp_path):
-    work_dir = tmp_path / "wd"
-    proc = subprocess.run([sys.executable, "-c", _WITHOUT_DEEPSPEED, str(work_dir)], capture_output=True,
-                          text=True, timeout=240)
-    assert proc.returncode == 3, proc.stdout + proc.stderr[-3000:]
-    assert "pip install 'mme-runner[deepspeed]'" in proc.stdout
-    assert not work_dir.exists()
-
-
 def test_the_optim_wrapper_rejects_what_the_engine_does():
     from mme.optim import DeepSpeedOptimWrapper, OptimConfigError
 
@@ -178,6 +173,39 @@ def test_the_optim_wrapper_rejects_what_the_engine_does():
     assert wrapper.state_dict() == {}
     with pytest.raises(OptimConfigError, match="no engine yet"):
         wrapper.update_params(torch.ones((), requires_grad=True))
+
+
+
+class _HoldsModel(torch.nn.Module):
+    """Stands for the engine once attached: the strategy only asks whether there is one."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+
+@pytest.mark.parametrize("model, optim_wrapper, message", [
+    (torch.nn.Linear(2, 2), {},
+     r"DeepSpeedStrategy trains a MMDeepSpeedEngineWrapper \(its wrap_model's\), got Linear"),
+    (None, dict(type="OptimWrapper"), r"DeepSpeedStrategy needs optim_wrapper type='DeepSpeedOptimWrapper', got "
+                                      r"'OptimWrapper' \(the DeepSpeed engine does the backward"),
+    (None, dict(clip_grad=dict(max_norm=1)), r"optim_wrapper clip_grad=\{'max_norm': 1\} is not used with DeepSpeed: "
+                                             r"set strategy=dict\(type='DeepSpeedStrategy', gradient_clipping=...\)"),
+    ("attached", {}, "the model already has the DeepSpeed engine; build_optim_wrapper runs once"),
+])
+def test_build_optim_wrapper_checks_the_model_and_the_wrapper_first(model, optim_wrapper, message):
+    from mme.model import MMDeepSpeedEngineWrapper
+    from mme.strategy import DeepSpeedStrategy, StrategyConfigError
+    from mme.testing import ToyModel
+
+    if model is None or model == "attached":
+        wrapped = MMDeepSpeedEngineWrapper(ToyModel())
+        if model == "attached":
+            wrapped.attach_engine(_HoldsModel(wrapped.module))
+        model = wrapped
+    optim_wrapper = dict(optimizer=dict(type="SGD", lr=0.1), **optim_wrapper)
+    with pytest.raises(StrategyConfigError, match=message):
+        DeepSpeedStrategy().build_optim_wrapper(optim_wrapper, model)
 
 
 TORCHRUN_CONFIG = """
@@ -201,11 +229,8 @@ def test_mme_train_under_torchrun(tmp_path, ds_env):
     config = tmp_path / "ds_toy.py"
     config.write_text(TORCHRUN_CONFIG)
     work = tmp_path / "wd"
-    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "MASTER_PORT", "MASTER_ADDR")}
-    env.update(ds_env, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "-m", "mme.cli", "train", str(config), "--launcher", "pytorch", "--work-dir", str(work)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+    proc = run_torchrun(["-m", "mme.cli", "train", config, "--launcher", "pytorch", "--work-dir", work],
+                        env={**ds_env, "PYTHONWARNINGS": "ignore"}, cwd=tmp_path, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "strategy: DeepSpeedStrategy" in proc.stdout
     assert (work / "epoch_1.pth" / "extras.pth").is_file()

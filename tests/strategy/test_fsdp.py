@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from mme.dist.testing import run_distributed
+from mme.dist.testing import run_distributed, run_torchrun
 from mme.runner import FlexibleRunner, RunnerConfigError
 from mme.strategy import StrategyConfigError
 from mme.testing import ToyModel, get_toy_cfg
@@ -275,10 +275,8 @@ def test_mme_train_under_torchrun(tmp_path):
     config = tmp_path / "fsdp_toy.py"
     config.write_text(CONFIG)
     work = tmp_path / "wd"
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONWARNINGS="ignore")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-           "-m", "mme.cli", "train", str(config), "--launcher", "pytorch", "--work-dir", str(work)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    proc = run_torchrun(["-m", "mme.cli", "train", config, "--launcher", "pytorch", "--work-dir", work],
+                        env={"PYTHONWARNINGS": "ignore"}, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "MMFullyShardedDataParallel" in proc.stdout
     assert sorted(p.name for p in work.glob("epoch_*.pth")) == ["epoch_1.pth", "epoch_2.pth"]
