@@ -140,12 +140,23 @@ class CompatModule(types.ModuleType):
         return sorted(set(vars(self)) | set(TREE.public(self.__name__)) | TREE.children[self.__name__])
 
 
+# MMEngine packages whose import fills the root registries (they import mmengine.runner's stack)
+_REGISTERING = frozenset({"runner", "hooks", "optim", "model", "dataset", "evaluator", "visualization", "_strategy"})
+
+
 def init_module(module: types.ModuleType) -> None:
-    """Give a new tree module its docstring and, where MMEngine's has one, ``__version__``."""
+    """Give a new tree module its docstring and, where MMEngine's has one, ``__version__``.
+
+    Under a package of MMEngine's training stack, mme.runner is imported (it is light: it
+    declares where every built-in class is registered, and the registries import those modules
+    on their first lookup), so that ``import mmengine.runner`` then ``LOOPS.get(...)`` works.
+    """
     path = module.__name__
     module.__doc__ = f"MMEngine's {path}, provided by mme-compat: mme's objects, from {TREE.describe(path)}."
     if path in _VERSIONED:
         module.__version__ = MMENGINE_VERSION  # type: ignore[attr-defined]
+    if path.split(".")[1:2] and path.split(".")[1] in _REGISTERING:
+        importlib.import_module("mme.runner")
 
 
 def _not_provided(module: types.ModuleType, name: str, caller: types.FrameType) -> Exception:

@@ -41,8 +41,9 @@ class Registry:
     including one created before that assignment, builds with them. Setting ``build_func`` back
     to None makes a registry inherit again.
 
-    Modules listed in ``locations`` are imported on the first lookup (``get``, ``build`` or
-    ``in``), so the classes they register need not be imported by hand.
+    Modules listed in ``locations`` (or added later with :meth:`add_locations`) are imported on
+    the first lookup (``get``, ``build``, ``in``, ``len``, :attr:`module_dict`), so the classes
+    they register need not be imported by hand.
 
     Args:
         name: Name of the registry, e.g. ``'model'``.
@@ -102,12 +103,13 @@ class Registry:
 
     # -- description -------------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._module_dict)
+        return len(self.module_dict)
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.get(key, None) is not None
 
     def __repr__(self) -> str:
+        self.import_from_location()
         head = f"Registry(name={self._name!r}, scope={self._scope!r}, items={len(self._module_dict)})"
         rows = [f"  {key}: {_describe(obj)}" for key, obj in self._module_dict.items()]
         return "\n".join([head, *rows])
@@ -124,7 +126,11 @@ class Registry:
 
     @property
     def module_dict(self) -> dict[str, Any]:
-        """The registered names and objects of this registry alone (not its parents)."""
+        """The registered names and objects of this registry alone (not its parents).
+
+        Reading it imports the :attr:`locations` first, as a lookup does.
+        """
+        self.import_from_location()
         return self._module_dict
 
     @property
@@ -136,6 +142,20 @@ class Registry:
     def locations(self) -> list[str]:
         """Modules imported on the first lookup."""
         return list(self._locations)
+
+    def add_locations(self, *locations: str) -> None:
+        """Import these modules too on the next lookup.
+
+        A package whose modules register here declares them when it is imported, without
+        importing them: ``import mme.runner`` stays cheap, and ``LOOPS.get(...)`` after it finds
+        the loops.
+        """
+        if not is_seq_of(locations, str) or not all(locations):
+            raise RegistryTypeError(f"locations of registry {self._name!r} must be module names, got {locations!r}")
+        new = [location for location in locations if location not in self._locations]
+        if new:
+            self._locations.extend(new)
+            self._imported = False
 
     @property
     def root(self) -> Registry:

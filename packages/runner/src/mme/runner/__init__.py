@@ -95,6 +95,43 @@ __all__ = [
 ]
 
 
+# Where the names of each root registry that this wheel fills are registered: declared here,
+# imported by the registry on its first lookup, so that `import mme.runner` registers everything
+# (as `import mmengine.runner` does) and still imports nothing. tests/runner/test_registrations.py
+# checks the table against what importing every module registers.
+_REGISTERED_IN = {
+    "LOOPS": ("mme.runner._train_loops", "mme.runner._eval_loops"),
+    "LOG_PROCESSORS": ("mme.runner._log_processor",),
+    "RUNNERS": ("mme.runner._runner", "mme.runner._flexible"),
+    "HOOKS": ("mme.hooks",),
+    "OPTIMIZERS": ("mme.optim",),
+    "OPTIM_WRAPPERS": ("mme.optim",),
+    "OPTIM_WRAPPER_CONSTRUCTORS": ("mme.optim",),
+    "PARAM_SCHEDULERS": ("mme.optim",),
+    "MODELS": ("mme.model",),
+    "MODEL_WRAPPERS": ("mme.model",),
+    "WEIGHT_INITIALIZERS": ("mme.model",),
+    "STRATEGIES": ("mme.strategy",),
+    "DATASETS": ("mme.dataset",),
+    "DATA_SAMPLERS": ("mme.dataset",),
+    "FUNCTIONS": ("mme.dataset",),
+    "EVALUATOR": ("mme.evaluator",),
+    "METRICS": ("mme.evaluator",),
+    "VISBACKENDS": ("mme.visualization",),
+    "VISUALIZERS": ("mme.visualization",),
+}
+
+
+def _declare_registrations() -> None:
+    from mme import registry
+
+    for name, modules in _REGISTERED_IN.items():
+        getattr(registry, name).add_locations(*modules)
+
+
+_declare_registrations()
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
