@@ -14,6 +14,8 @@ Rules:
 - modules: ``mmengine`` and every module found by ``pkgutil.walk_packages`` with no part
   starting with ``_``; a module that fails to import (a missing optional dependency) is listed
   under "unimportable" with the error instead.
+- registries: the names each root registry of ``mmengine.registry`` holds right after
+  ``import mmengine.runner`` (in a fresh interpreter), which mme-compat must resolve too.
 - names: the module's ``__all__`` when it has one; otherwise its attributes not starting with
   ``_`` that MMEngine defines: classes and functions whose ``__module__`` is in mmengine, and
   other objects whose type is MMEngine's or a builtin (constants). Re-exported stdlib, torch and
@@ -91,7 +93,27 @@ def module_paths(root: ModuleType) -> list[str]:
     return sorted(set(paths))
 
 
+_REGISTRIES = """
+import json, warnings
+warnings.simplefilter("ignore")
+import mmengine.runner
+from mmengine import registry
+from mmengine.registry import Registry
+print(json.dumps({name: sorted(value.module_dict) for name, value in sorted(vars(registry).items())
+                  if isinstance(value, Registry) and name.isupper() and value.module_dict}))
+"""
+
+
+def registries() -> dict[str, list[str]]:
+    """What each root registry holds after ``import mmengine.runner``, in a fresh interpreter."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", _REGISTRIES], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def inventory() -> dict[str, Any]:
+    found = registries()
     warnings.simplefilter("ignore")
     import mmengine
 
@@ -112,6 +134,7 @@ def inventory() -> dict[str, Any]:
         "generated_by": "tools/mmengine_names.py",
         "modules": modules,
         "unimportable": unimportable,
+        "registries": found,
     }
 
 
@@ -141,7 +164,12 @@ def render(data: dict[str, Any]) -> str:
             out.append(f"      {json.dumps(kind)}: {names(values, '      ')}{comma}")
         out.append("    }" + ("," if i < len(items) - 1 else ""))
     out.append("  },")
-    out.append(f'  "unimportable": {json.dumps(data["unimportable"], indent=4, sort_keys=True)}')
+    out.append(f'  "unimportable": {json.dumps(data["unimportable"], indent=4, sort_keys=True)},')
+    out.append('  "registries": {')
+    registered = list(data["registries"].items())
+    for i, (name, values) in enumerate(registered):
+        out.append(f"    {json.dumps(name)}: {names(values, '    ')}" + ("," if i < len(registered) - 1 else ""))
+    out.append("  }")
     out.append("}")
     text = "\n".join(out) + "\n"
     if json.loads(text) != data:

@@ -23,7 +23,7 @@ def _unwrap_boosted(model: Any) -> Any:
     return unwrap() if callable(unwrap) else None
 
 
-@MODEL_WRAPPERS.register_module()
+@MODEL_WRAPPERS.register_module(["CollosalAIModelWrapper", "ColossalAIModelWrapper"])  # both, as MMEngine
 class CollosalAIModelWrapper(AttachedWrapper):
     """Runs a ``BaseModel``'s train/val/test steps through the model a ColossalAI ``Booster`` boosted.
 
