@@ -231,15 +231,31 @@ def _registered(registry, skip=()):
                   if obj.__module__.startswith("mme.") and name not in skip)
 
 
-@pytest.mark.parametrize("name", _registered(HOOKS, skip=("EMAHook",)))
+@pytest.mark.parametrize("name", _registered(HOOKS))
 def test_every_registered_hook_rejects_an_unknown_argument(tmp_path, name):
     problems, _ = _problems(_cfg(tmp_path, custom_hooks=[dict(type=name, **{BOGUS: 1})]))
     assert f"has no argument {BOGUS!r}" in problems["custom_hooks.0"]
 
 
-def test_hooks_whose_kwargs_go_to_an_unknown_place_accept_any_argument(tmp_path):
-    cfg = _cfg(tmp_path, custom_hooks=[dict(type="EMAHook", momentum=0.01)])  # kwargs build the EMA model
-    assert any(type(h).__name__ == "EMAHook" for h in Runner.from_cfg(cfg).hooks)
+@pytest.mark.parametrize("hook, problem", [
+    (dict(momentm=0.1), "ExponentialMovingAverage has no argument 'momentm'; did you mean 'momentum'?"),
+    (dict(ema_type="StochasticWeightAverage", momentum=0.1),
+     "StochasticWeightAverage has no argument 'momentum' (it takes: device, interval, update_buffers)"),
+    (dict(ema_type="NoSuchEMA"), "'NoSuchEMA' is not registered in the 'model' registry (scope 'mme')"),
+])
+def test_ema_hook_kwargs_are_checked_as_the_arguments_of_its_ema_model(tmp_path, hook, problem):
+    problems, _ = _problems(_cfg(tmp_path, custom_hooks=[dict(type="EMAHook", **hook)]))
+    assert problems == {"custom_hooks.0": problem}
+    assert not (tmp_path / "wd").exists()
+    cfg = _cfg(tmp_path, custom_hooks=[dict(type="EMAHook", momentum=0.01, begin_iter=2, priority="NORMAL")])
+    assert any(type(h).__name__ == "EMAHook" for h in Runner.from_cfg(cfg).hooks)  # its own arguments are not kwargs
+
+
+def test_a_typo_in_paramwise_cfg_gets_a_close_match(tmp_path):
+    cfg = _cfg(tmp_path, optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1), paramwise_cfg=dict(bias_lr_mul=2.0)))
+    problems, _ = _problems(cfg)
+    assert problems["optim_wrapper.paramwise_cfg"].startswith(
+        "paramwise_cfg has unknown keys ['bias_lr_mul']; did you mean 'bias_lr_mult'? known keys are [")
 
 
 @pytest.mark.parametrize("name", _registered(PARAM_SCHEDULERS))

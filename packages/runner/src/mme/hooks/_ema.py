@@ -33,6 +33,10 @@ class EMAHook(Hook):
     """
 
     priority = "NORMAL"
+    #: ``ema_type`` and ``**kwargs`` are the config of a MODELS class the hook builds, passing
+    #: ``model`` itself: the Runner checks that config when it is built (``momentm`` is an error
+    #: before anything runs, not when the hook builds the EMA model).
+    kwargs_config = ("ema_type", MODELS, ("model",))
 
     def __init__(self, ema_type: str = "ExponentialMovingAverage", strict_load: bool = False,
                  begin_iter: int = 0, begin_epoch: int = 0, **kwargs: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import logging
 from typing import Any
 
@@ -68,9 +69,12 @@ class DefaultOptimWrapperConstructor:
         cfg = self.paramwise_cfg
         if not isinstance(cfg, dict):
             raise OptimConfigError(f"paramwise_cfg must be None or a dict, but got {type(cfg).__name__}")
-        unknown = set(cfg) - _KNOWN_KEYS
+        unknown = sorted(set(cfg) - _KNOWN_KEYS)
         if unknown:
-            raise OptimConfigError(f"paramwise_cfg has unknown keys {sorted(unknown)}; known keys are {sorted(_KNOWN_KEYS)}")
+            close = difflib.get_close_matches(unknown[0], _KNOWN_KEYS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise OptimConfigError(f"paramwise_cfg has unknown keys {unknown}; {hint}known keys are "
+                                   f"{sorted(_KNOWN_KEYS)}")
         custom_keys = cfg.get("custom_keys", {})
         if not isinstance(custom_keys, dict):
             raise OptimConfigError(f"paramwise_cfg.custom_keys must be a dict, but got {type(custom_keys).__name__}")

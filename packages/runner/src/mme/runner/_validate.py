@@ -185,10 +185,21 @@ class _Checker:
 
     # -- sections ----------------------------------------------------------------------------
     def hooks(self, default_hooks: Mapping[str, Any], custom_hooks: Any) -> None:
-        for key, cfg in default_hooks.items():
-            self.component(f"default_hooks.{key}", cfg, HOOKS, drop=("priority",))
-        for i, cfg in enumerate(custom_hooks or ()):
-            self.component(f"custom_hooks.{i}", cfg, HOOKS, drop=("priority",))
+        paths = [(f"default_hooks.{key}", cfg) for key, cfg in default_hooks.items()]
+        paths += [(f"custom_hooks.{i}", cfg) for i, cfg in enumerate(custom_hooks or ())]
+        for path, cfg in paths:
+            hook = self.component(path, cfg, HOOKS, drop=("priority",))
+            if getattr(hook, "kwargs_config", None) is not None:
+                self.kwargs_config(path, hook, cfg)
+
+    def kwargs_config(self, path: str, cls: type, cfg: Mapping) -> None:
+        """Check the config a class builds from its ``**kwargs`` (its ``kwargs_config`` says which:
+        the argument naming the type, the registry, the arguments the class passes itself)."""
+        type_arg, registry, passed = cls.kwargs_config
+        params = inspect.signature(cls).parameters
+        args = {k: v for k, v in _as_dict(cfg).items() if k not in params and k not in ("type", "_scope_", "priority")}
+        args["type"] = cfg.get(type_arg, params[type_arg].default)
+        self.component(path, args, registry, defaults=passed)
 
     def train_loop(self, cfg: Any) -> None:
         if cfg is None or isinstance(cfg, BaseLoop):
