@@ -48,7 +48,8 @@ TARGETS = {
     "registry": Target(("packages/registry/src/mme/registry/*.py",), ("tests/registry",)),
     "checkpoint": Target(
         (f"{_RUNNER}/runner/_checkpoint.py", f"{_RUNNER}/runner/_checkpoint_mixin.py", f"{_RUNNER}/hooks/_checkpoint.py"),
-        ("tests/runner/test_checkpoint.py", "tests/runner/test_resume.py", "tests/hooks/test_checkpoint_hook.py"),
+        ("tests/runner/test_checkpoint.py", "tests/runner/test_checkpoint_mixin.py", "tests/runner/test_resume.py",
+         "tests/hooks/test_checkpoint_hook.py"),
     ),
     "schedulers": Target(
         tuple(f"{_RUNNER}/optim/{name}.py" for name in ("_scheduler_base", "_schedulers", "_variants", "_cyclic",

@@ -213,8 +213,10 @@ _REFUSALS = ("GLOBAL", "allowlist", "unrecognized function")
 def _load_error(filename: str, exc: Exception, weights_only: bool, verified: bool) -> CheckpointError:
     """The error for a ``torch.load`` of ``filename`` that raised ``exc``.
 
-    ``verified``: every member matched its checksum, so the bytes are as written and the failure
-    is not damage. Without checksums (the legacy format), bytes torch cannot parse are damage.
+    ``verified``: every member matched its checksum and the zip's headers passed ZipCheck, so
+    the failure is most likely not damage (a ``map_location`` or class that is not there, a zip
+    that is not torch's); it is reported with torch's message. Without checksums (the legacy
+    format) bytes torch cannot parse are taken for damage.
     """
     if isinstance(exc, pickle.UnpicklingError):
         # torch wraps the unpickler's reason in paragraphs of advice: keep the reason

@@ -290,8 +290,6 @@ class CheckpointMixin:
         loop = self._train_loop
         if isinstance(loop, Mapping):
             by_epoch = loop.get("by_epoch", "max_iters" not in loop)
-            if "type" in loop:
-                by_epoch = "max_epochs" in loop
             key = "max_epochs" if by_epoch else "max_iters"
             limit = loop.get(key)
         elif loop is not None:
