@@ -426,6 +426,8 @@ def test_checkpoint_backend_args_are_read_from_the_hook_configs():
     others = {"logger": dict(type=LoggerHook, backend_args=args), "odd": dict(type="NoSuchHookAnywhere"),
               "built": LoggerHook(), "checkpoint": dict(type="CheckpointHook")}
     assert checkpoint_backend_args(others, None) is None
+    others["checkpoint"] = dict(type="CheckpointHook", backend_args=args)  # found after every other kind of hook
+    assert checkpoint_backend_args(others, None) == args
 
 
 class _CheckpointEditHook:

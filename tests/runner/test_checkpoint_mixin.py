@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from mme.hooks import Hook
-from mme.runner import Runner, UnsafeCheckpointError
+from mme.registry import DATA_SAMPLERS
+from mme.runner import CheckpointError, Runner, UnsafeCheckpointError
 from mme.testing import get_toy_cfg
 
 
@@ -73,6 +74,28 @@ def test_save_checkpoint_writes_every_part_by_default_and_returns_the_path(train
         runner.save_checkpoint(str(tmp_path), "c.pth", meta="note")
     with pytest.raises(Exception, match="nobackend"):  # file_client_args, MMEngine's old name, is used
         runner.save_checkpoint(str(tmp_path), "d.pth", file_client_args={"backend": "nobackend"})
+
+
+@DATA_SAMPLERS.register_module(force=True)
+class PlainSampler(torch.utils.data.Sampler):
+    """A sampler without a state to save."""
+
+    def __init__(self, dataset, seed=None):
+        self.size = len(dataset)
+
+    def __iter__(self):
+        return iter(range(self.size))
+
+    def __len__(self):
+        return self.size
+
+
+def test_a_sampler_without_state_leaves_the_sampler_entry_out(tmp_path):
+    cfg = get_toy_cfg(str(tmp_path), max_epochs=1, log_level="WARNING")
+    cfg["train_dataloader"]["sampler"] = dict(type="PlainSampler")
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert "sampler" not in torch.load(tmp_path / "epoch_1.pth", weights_only=True)
 
 
 def test_a_runner_that_has_not_trained_saves_what_it_has(tmp_path):
@@ -173,6 +196,9 @@ def test_resume_true_with_load_from_resumes_from_load_from(trained, tmp_path):
     latest.save_checkpoint(str(tmp_path / "latest"), "epoch_1.pth")
     assert latest.find_resume_checkpoint() == str(tmp_path / "latest" / "epoch_1.pth")
     assert f"resume=True: the latest checkpoint of {tmp_path / 'latest'} is" in _log(latest)
+    with pytest.raises(CheckpointError, match=r"^load_from \(with resume=True\) names the checkpoint .*gone\.pth, "
+                                              r"which does not exist"):
+        _runner(tmp_path / "gone", resume=True, load_from=str(tmp_path / "gone.pth"))
 
 
 @pytest.mark.parametrize("train_cfg", [
@@ -198,14 +224,14 @@ def test_resuming_a_finished_run_trains_nothing_for_every_form_of_train_cfg(tmp_
     assert torch.equal(again.model.net[0].weight, first.model.net[0].weight)
 
 
-def test_a_finished_run_is_recognised_with_a_built_loop_and_a_legacy_checkpoint(trained, tmp_path, capsys):
+def test_a_finished_run_is_recognised_from_a_legacy_checkpoint_without_a_hub(trained, tmp_path, capsys):
     work_dir, _ = trained
     legacy_dir = tmp_path / "legacy"
     legacy_dir.mkdir()
     ckpt = torch.load(work_dir / "epoch_2.pth", weights_only=True)
+    del ckpt["message_hub"]
     torch.save(ckpt, legacy_dir / "epoch_2.pth", _use_new_zipfile_serialization=False)  # not memory-mappable
     runner = _runner(legacy_dir, log_level="INFO", resume=True)
-    runner.train_loop  # built before train()  # noqa: B018
     capsys.readouterr()
     runner.train()
     assert "Nothing to do: the checkpoint" in capsys.readouterr().out

@@ -245,7 +245,6 @@ class CheckpointMixin:
             loop._epoch, loop._iter = progress["epoch"], progress["iter"]
         if "rng" in checkpoint:
             set_rng_state(checkpoint["rng"])
-        self._has_loaded = True
         self.logger.info(f"resumed epoch: {progress['epoch']}, iter: {progress['iter']} from {filename}")
 
     def _checkpoint_backend_args(self) -> dict | None:
@@ -287,17 +286,12 @@ class CheckpointMixin:
 
     def _completed_run_message(self, checkpoint: str, backend_args: dict | None = None) -> str | None:
         """What to say when ``checkpoint`` already holds the whole training; ``None`` if training remains."""
-        loop = self._train_loop
-        if isinstance(loop, Mapping):
-            by_epoch = loop.get("by_epoch", "max_iters" not in loop)
-            key = "max_epochs" if by_epoch else "max_iters"
-            limit = loop.get(key)
-        elif loop is not None:
-            by_epoch = bool(getattr(loop, "by_epoch", True))
-            key = "max_epochs" if by_epoch else "max_iters"
-            limit = getattr(loop, key, None)
-        else:
+        loop = self._train_loop  # the config: a Runner is built before its loop
+        if not isinstance(loop, Mapping):
             return None
+        by_epoch = "max_iters" not in loop  # the config check makes by_epoch agree with it
+        key = "max_epochs" if by_epoch else "max_iters"
+        limit = loop.get(key)
         if not isinstance(limit, int):
             return None
         meta = _read_meta(checkpoint, backend_args, self._weights_only)
