@@ -53,6 +53,22 @@ def test_unknown_strategy_type_and_argument_fail_before_building(tmp_path):
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+@pytest.mark.parametrize("strategy", ["FSDPStrategy", "DeepSpeedStrategy", "ColossalAIStrategy"])
+def test_a_hook_that_copies_the_model_is_refused_under_a_sharding_strategy(tmp_path, strategy):
+    """EMAHook failed late under each (FSDP: deepcopy at before_run; DeepSpeed ZeRO-3: a size mismatch at the
+    first iteration; ZeRO-2 and ColossalAI: no state_dict at the first checkpoint, after an epoch)."""
+    from mme.hooks import EMAHook
+
+    for hook in (dict(type="EMAHook", momentum=0.01), EMAHook()):
+        cfg = get_toy_cfg(str(tmp_path / "wd"), launcher="pytorch", strategy=dict(type=strategy), custom_hooks=[hook])
+        with pytest.raises(RunnerConfigError) as info:
+            FlexibleRunner.from_cfg(cfg)
+        assert info.value.problems == (("custom_hooks.0", f"EMAHook keeps a whole copy of the model, which {strategy} "
+                                        "splits over the ranks (in memory or in its checkpoints): not supported; "
+                                        "remove the hook or train with DDPStrategy"),)
+        assert not (tmp_path / "wd").exists()
+
+
 def test_a_multi_process_strategy_without_a_launcher_is_an_error(tmp_path):
     with pytest.raises(RunnerConfigError, match="DDPStrategy trains on several processes.*--launcher pytorch"):
         FlexibleRunner.from_cfg(get_toy_cfg(str(tmp_path), strategy=dict(type="DDPStrategy"), launcher="none"))

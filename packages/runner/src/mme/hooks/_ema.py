@@ -33,6 +33,7 @@ class EMAHook(Hook):
     """
 
     priority = "NORMAL"
+    copies_model = True
     #: ``ema_type`` and ``**kwargs`` are the config of a MODELS class the hook builds, passing
     #: ``model`` itself: the Runner checks that config when it is built (``momentm`` is an error
     #: before anything runs, not when the hook builds the EMA model).

@@ -54,6 +54,10 @@ class Hook:
     """
 
     priority: Any = "NORMAL"
+    #: Whether the hook keeps a whole copy of the model and its weights in the checkpoint's
+    #: ``state_dict`` (EMAHook): a strategy that splits the model over the ranks cannot run it,
+    #: which the Runner says when it is built (see ``BaseStrategy.full_model_copies``).
+    copies_model: bool = False
 
     # -- run / load / save -----------------------------------------------------------------
     def before_run(self, runner: Any) -> None:

@@ -184,13 +184,27 @@ class _Checker:
                 self.add(path, f"unknown key {key!r}{tail}")
 
     # -- sections ----------------------------------------------------------------------------
-    def hooks(self, default_hooks: Mapping[str, Any], custom_hooks: Any) -> None:
+    def hooks(self, default_hooks: Mapping[str, Any], custom_hooks: Any) -> list[tuple[str, Any]]:
+        """Check the hook configs; return each hook's key path and class (``None`` if unknown)."""
         paths = [(f"default_hooks.{key}", cfg) for key, cfg in default_hooks.items()]
         paths += [(f"custom_hooks.{i}", cfg) for i, cfg in enumerate(custom_hooks or ())]
+        found = []
         for path, cfg in paths:
             hook = self.component(path, cfg, HOOKS, drop=("priority",))
             if getattr(hook, "kwargs_config", None) is not None:
                 self.kwargs_config(path, hook, cfg)
+            found.append((path, hook if isinstance(cfg, Mapping) or cfg is None else type(cfg)))
+        return found
+
+    def hooks_fit_strategy(self, hooks: list[tuple[str, Any]], strategy: Any) -> None:
+        """Hooks that copy the whole model cannot run under a strategy that splits it over the ranks."""
+        if strategy is None or getattr(strategy, "full_model_copies", True):
+            return
+        for path, hook in hooks:
+            if getattr(hook, "copies_model", False):
+                self.add(path, f"{hook.__name__} keeps a whole copy of the model, which {strategy.__name__} splits "
+                               f"over the ranks (in memory or in its checkpoints): not supported; remove the hook or "
+                               f"train with DDPStrategy")
 
     def kwargs_config(self, path: str, cls: type, cfg: Mapping) -> None:
         """Check the config a class builds from its ``**kwargs`` (its ``kwargs_config`` says which:
@@ -423,12 +437,15 @@ def check_runner_config(runner_cls: type[Any], args: Mapping[str, Any], cfg: Con
         data_preprocessor = args.get("data_preprocessor")
         checker.component("model", args.get("model"), MODELS,
                           defaults=("data_preprocessor",) if data_preprocessor is not None else ())
-        if args.get("strategy") is not None:
-            checker.component("strategy", args.get("strategy"), STRATEGIES)
+        strategy = args.get("strategy")
+        if isinstance(strategy, Mapping):
+            strategy = checker.component("strategy", strategy, STRATEGIES)
+        elif strategy is not None:
+            strategy = type(strategy)  # built already
         if cfg is not None and args.get("launcher", "none") != "none":  # only distributed runs wrap the model
             checker.component("model_wrapper_cfg", cfg.get("model_wrapper_cfg"), MODEL_WRAPPERS,
                               default_type="MMDistributedDataParallel", defaults=("module",))
-        checker.hooks(args.get("default_hooks") or {}, args.get("custom_hooks"))
+        checker.hooks_fit_strategy(checker.hooks(args.get("default_hooks") or {}, args.get("custom_hooks")), strategy)
         for mode in ("train", "val", "test"):
             checker.dataloader(f"{mode}_dataloader", args.get(f"{mode}_dataloader"))
         checker.train_loop(args.get("train_cfg"))

@@ -53,6 +53,9 @@ class BaseStrategy:
     #: Runner then keeps the group it created until the process exits (``init_dist``'s exit
     #: handler destroys it) instead of destroying it after each train/val/test and re-wrapping.
     keeps_group: ClassVar[bool] = False
+    #: Whether hooks may keep a whole copy of the model (``Hook.copies_model``, EMAHook): False
+    #: where the parameters (in memory) or the checkpoints are split over the ranks.
+    full_model_copies: ClassVar[bool] = True
 
     # -- environment -------------------------------------------------------------------------
     def init_dist(self, launcher: str, **dist_cfg: Any) -> None:

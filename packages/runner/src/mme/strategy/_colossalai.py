@@ -111,6 +111,7 @@ class ColossalAIStrategy(BaseStrategy):
     needs_dist = True
     checkpoint_format = "sharded"
     keeps_group = True  # the plugin's process group mesh is built over the group
+    full_model_copies = False
 
     def __init__(self, config: dict | str | None = None, mixed_precision: str | Any = None,
                  plugin: str | dict | Any = "gemini", model_wrapper: dict | None = None) -> None:

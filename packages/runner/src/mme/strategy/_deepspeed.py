@@ -222,6 +222,7 @@ class DeepSpeedStrategy(BaseStrategy):
     needs_dist = True
     checkpoint_format = "sharded"
     keeps_group = True  # the engine holds the group (ZeRO partitions over it)
+    full_model_copies = False
 
     def __init__(self, config: dict | str | None = None, zero_optimization: dict | None = None,
                  gradient_clipping: float | None = None, fp16: dict | None = None, bf16: dict | None = None,

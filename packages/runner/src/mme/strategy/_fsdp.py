@@ -154,6 +154,7 @@ class FSDPStrategy(BaseStrategy):
 
     needs_dist = True
     keeps_group = True  # the parameters are sharded over the group
+    full_model_copies = False
     #: The strategy runs ``init_weights`` before sharding; the Runner does not run it again.
     initializes_weights = True
 
