@@ -128,10 +128,14 @@ def _direct_kwargs(tmp_path) -> dict:
         val_evaluator=dict(type=_lazy("mme.testing.ToyMetric")),
         train_cfg=dict(type=_lazy("mme.runner.EpochBasedTrainLoop"), max_epochs=1),
         val_cfg=dict(type=_lazy("mme.runner.ValLoop")),
-        optim_wrapper=dict(optimizer=dict(type=_lazy("torch.optim.SGD"), lr=0.1)),
+        optim_wrapper=dict(type=_lazy("mme.optim.OptimWrapper"), optimizer=dict(type=_lazy("torch.optim.SGD"), lr=0.1)),
         param_scheduler=dict(type=_lazy("mme.optim.MultiStepLR"), milestones=[1], by_epoch=True),
-        default_hooks=dict(logger=dict(type=_lazy("mme.hooks.LoggerHook"), interval=1)),
+        default_hooks=dict(logger=dict(type=_lazy("mme.hooks.LoggerHook"), interval=1),
+                           checkpoint=dict(type=_lazy("mme.hooks.CheckpointHook"), interval=1,
+                                           backend_args=dict(backend="local"))),
         custom_hooks=[dict(type=_lazy("mme.hooks.EMAHook"))],
+        visualizer=dict(type=_lazy("mme.visualization.Visualizer"),
+                        vis_backends=[dict(type=_lazy("mme.visualization.LocalVisBackend"))]),
         randomness=dict(seed=0),
         env_cfg=dict(dist_cfg=dict(backend="gloo")),
     )
@@ -145,6 +149,19 @@ def test_runner_builders_and_check_accept_lazy_objects_in_plain_dicts(tmp_path):
     assert runner.train_dataloader.worker_init_fn.func is worker_init_fn
     assert isinstance(runner.val_evaluator.metrics[0], ToyMetric)
     assert any(isinstance(h, EMAHook) for h in runner.hooks)
+    # where code reads `type` itself: the visualizer names its backends, the checkpoint hook's
+    # backend_args are found in the hook configs (to read checkpoints back)
+    assert isinstance(runner.visualizer.get_backend("LocalVisBackend"), LocalVisBackend)
+    assert runner._checkpoint_backend_args() == {"backend": "local"}
+
+
+def test_flexible_runner_takes_a_lazy_strategy_in_a_plain_dict(tmp_path):
+    from mme.strategy import SingleDeviceStrategy
+
+    runner = mme.runner.FlexibleRunner(**_direct_kwargs(tmp_path),
+                                       strategy=dict(type=_lazy("mme.strategy.SingleDeviceStrategy")))
+    runner.train()
+    assert type(runner.strategy) is SingleDeviceStrategy and isinstance(runner.visualizer, Visualizer)
 
 
 def test_config_check_reads_the_signature_of_a_lazy_type(tmp_path):

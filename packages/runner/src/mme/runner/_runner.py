@@ -159,6 +159,15 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
                  visualizer: Any = None, default_scope: str = "mme",
                  randomness: dict | None = None, experiment_name: str | None = None,
                  cfg: Config | dict | None = None, weights_only: bool = True) -> None:
+        # Classes and functions a pure-Python config imports are lazy objects until used: build
+        # them here (also when the dicts are passed to the constructor directly), so that every
+        # builder and every check sees objects; `cfg` itself keeps them lazy (it is dumped as text).
+        (model, train_dataloader, val_dataloader, test_dataloader, train_cfg, val_cfg, test_cfg, auto_scale_lr,
+         optim_wrapper, param_scheduler, val_evaluator, test_evaluator, default_hooks, custom_hooks, data_preprocessor,
+         env_cfg, log_processor, visualizer, randomness) = map(resolve_lazy, (
+            model, train_dataloader, val_dataloader, test_dataloader, train_cfg, val_cfg, test_cfg, auto_scale_lr,
+            optim_wrapper, param_scheduler, val_evaluator, test_evaluator, default_hooks, custom_hooks,
+            data_preprocessor, env_cfg, log_processor, visualizer, randomness))
         if not isinstance(work_dir, (str, os.PathLike)):
             raise RunnerConfigError(f"work_dir must be a path, got {type(work_dir).__name__}")
         _check_group(("train_dataloader", "train_cfg", "optim_wrapper"), (train_dataloader, train_cfg, optim_wrapper))
@@ -318,9 +327,6 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
             randomness=cfg.get("randomness", dict(seed=None)), experiment_name=cfg.get("experiment_name"), cfg=cfg,
             weights_only=cfg.get("weights_only", True))
         kwargs.update(overrides)
-        # Classes and functions imported by a pure-Python config are built here, so that every
-        # builder gets them as objects; `cfg` itself keeps them lazy (it is dumped as text).
-        kwargs = {key: value if key == "cfg" else resolve_lazy(value) for key, value in kwargs.items()}
         return cls(**kwargs)
 
     @classmethod
