@@ -2,7 +2,7 @@
 
 ColossalAI 0.5.0 needs torch<=2.5.1, so these tests run only in the hatch env ``colossalai``
 (``hatch run colossalai:run tests/strategy/test_colossalai.py``); the main test env has no
-ColossalAI and skips them (tests/strategy/test_colossalai_missing.py covers that env). Only
+ColossalAI and skips them (tests/strategy/test_missing_packages.py covers that env). Only
 ``torch_ddp`` and ``hybrid`` with ``tp_size=1, pp_size=1, zero_stage=0`` train on the CPU
 (docs/colossalai_cpu_findings.md); the others must be refused before training.
 """
@@ -17,7 +17,7 @@ import sys
 import pytest
 import torch
 
-from mme.dist.testing import run_distributed
+from mme.dist.testing import run_distributed, run_torchrun
 from mme.testing import get_toy_cfg
 
 pytestmark = [
@@ -97,6 +97,35 @@ def test_plugin_trains_checkpoints_and_resumes_exactly(tmp_path, plugin):
     assert proc.returncode == 0, proc.stderr[-3000:]
     state = torch.load(out, weights_only=True)["state_dict"]
     assert {k: v.tolist() for k, v in state.items()} == full
+
+
+TORCHRUN_CONFIG = """
+runner_type = 'FlexibleRunner'
+strategy = dict(type='ColossalAIStrategy', plugin='torch_ddp')
+model = dict(type='ToyModel')
+work_dir = 'unused'
+train_dataloader = dict(dataset=dict(type='ToyDataset', size=32), sampler=dict(type='DefaultSampler', shuffle=True),
+                        batch_size=8, num_workers=0)
+train_cfg = dict(by_epoch=True, max_epochs=1)
+optim_wrapper = dict(type='ColossalAIOptimWrapper', optimizer=dict(type='SGD', lr=0.1))
+custom_imports = dict(imports=['mme.testing'])
+randomness = dict(seed=0)
+env_cfg = dict(dist_cfg=dict(backend='gloo', timeout=600))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_mme_train_under_torchrun(tmp_path):
+    config = tmp_path / "colossalai_toy.py"
+    config.write_text(TORCHRUN_CONFIG)
+    work = tmp_path / "wd"
+    proc = run_torchrun(["-m", "mme.cli", "train", config, "--launcher", "pytorch", "--work-dir", work],
+                        env={"PYTHONWARNINGS": "ignore"}, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "strategy: ColossalAIStrategy" in proc.stdout
+    assert (work / "epoch_1.pth").is_dir() and (work / "epoch_1.pth" / "extras.pth").is_file()
+    assert (work / "last_checkpoint").read_text().strip().endswith("epoch_1.pth")
 
 
 @pytest.mark.parametrize("plugin, name", [
