@@ -17,8 +17,9 @@ import sys
 import pytest
 import torch
 
-from mme.dist.testing import run_distributed, run_torchrun
+from mme.dist.testing import run_distributed
 from mme.testing import get_toy_cfg
+from strategy_support import train_under_torchrun
 
 pytestmark = [
     pytest.mark.skipif(importlib.util.find_spec("colossalai") is None,
@@ -99,29 +100,12 @@ def test_plugin_trains_checkpoints_and_resumes_exactly(tmp_path, plugin):
     assert {k: v.tolist() for k, v in state.items()} == full
 
 
-TORCHRUN_CONFIG = """
-runner_type = 'FlexibleRunner'
-strategy = dict(type='ColossalAIStrategy', plugin='torch_ddp')
-model = dict(type='ToyModel')
-work_dir = 'unused'
-train_dataloader = dict(dataset=dict(type='ToyDataset', size=32), sampler=dict(type='DefaultSampler', shuffle=True),
-                        batch_size=8, num_workers=0)
-train_cfg = dict(by_epoch=True, max_epochs=1)
-optim_wrapper = dict(type='ColossalAIOptimWrapper', optimizer=dict(type='SGD', lr=0.1))
-custom_imports = dict(imports=['mme.testing'])
-randomness = dict(seed=0)
-env_cfg = dict(dist_cfg=dict(backend='gloo', timeout=600))
-"""
-
-
 @pytest.mark.slow
 @pytest.mark.integration
 def test_mme_train_under_torchrun(tmp_path):
-    config = tmp_path / "colossalai_toy.py"
-    config.write_text(TORCHRUN_CONFIG)
-    work = tmp_path / "wd"
-    proc = run_torchrun(["-m", "mme.cli", "train", config, "--launcher", "pytorch", "--work-dir", work],
-                        env={"PYTHONWARNINGS": "ignore"}, cwd=tmp_path, timeout=600)
+    proc, work = train_under_torchrun(tmp_path, "dict(type='ColossalAIStrategy', plugin='torch_ddp')",
+                                      "dict(type='ColossalAIOptimWrapper', optimizer=dict(type='SGD', lr=0.1))",
+                                      timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "strategy: ColossalAIStrategy" in proc.stdout
     assert (work / "epoch_1.pth").is_dir() and (work / "epoch_1.pth" / "extras.pth").is_file()

@@ -21,8 +21,9 @@ import time
 import pytest
 import torch
 
-from mme.dist.testing import run_distributed, run_torchrun
+from mme.dist.testing import run_distributed
 from mme.testing import get_toy_cfg
+from strategy_support import train_under_torchrun
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("deepspeed") is None,
                                 reason="deepspeed is not installed (the hatch test env installs it)")
@@ -208,29 +209,12 @@ def test_build_optim_wrapper_checks_the_model_and_the_wrapper_first(model, optim
         DeepSpeedStrategy().build_optim_wrapper(optim_wrapper, model)
 
 
-TORCHRUN_CONFIG = """
-runner_type = 'FlexibleRunner'
-strategy = dict(type='DeepSpeedStrategy', zero_optimization=dict(stage=2))
-model = dict(type='ToyModel')
-work_dir = 'unused'
-train_dataloader = dict(dataset=dict(type='ToyDataset', size=32), sampler=dict(type='DefaultSampler', shuffle=True),
-                        batch_size=8, num_workers=0)
-train_cfg = dict(by_epoch=True, max_epochs=1)
-optim_wrapper = dict(type='DeepSpeedOptimWrapper', optimizer=dict(type='SGD', lr=0.1))
-custom_imports = dict(imports=['mme.testing'])
-randomness = dict(seed=0)
-env_cfg = dict(dist_cfg=dict(backend='gloo', timeout=600))
-"""
-
-
 @pytest.mark.slow
 @pytest.mark.integration
 def test_mme_train_under_torchrun(tmp_path, ds_env):
-    config = tmp_path / "ds_toy.py"
-    config.write_text(TORCHRUN_CONFIG)
-    work = tmp_path / "wd"
-    proc = run_torchrun(["-m", "mme.cli", "train", config, "--launcher", "pytorch", "--work-dir", work],
-                        env={**ds_env, "PYTHONWARNINGS": "ignore"}, cwd=tmp_path, timeout=600)
+    proc, work = train_under_torchrun(tmp_path, "dict(type='DeepSpeedStrategy', zero_optimization=dict(stage=2))",
+                                      "dict(type='DeepSpeedOptimWrapper', optimizer=dict(type='SGD', lr=0.1))",
+                                      env=ds_env, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "strategy: DeepSpeedStrategy" in proc.stdout
     assert (work / "epoch_1.pth" / "extras.pth").is_file()

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from mme.dist.testing import run_distributed, run_torchrun
+from mme.dist.testing import run_distributed
 from mme.runner import FlexibleRunner, RunnerConfigError
 from mme.strategy import StrategyConfigError
 from mme.testing import ToyModel, get_toy_cfg
+from strategy_support import train_under_torchrun
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 300
@@ -254,29 +255,11 @@ def test_fsdp_needs_a_launcher(tmp_path):
         FlexibleRunner.from_cfg(cfg)
 
 
-CONFIG = """
-runner_type = 'FlexibleRunner'
-strategy = dict(type='FSDPStrategy')
-model = dict(type='ToyModel')
-work_dir = 'unused'
-train_dataloader = dict(dataset=dict(type='ToyDataset', size=32), sampler=dict(type='DefaultSampler', shuffle=True),
-                        batch_size=8, num_workers=0)
-train_cfg = dict(by_epoch=True, max_epochs=2)
-optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9))
-custom_imports = dict(imports=['mme.testing'])
-randomness = dict(seed=0)
-env_cfg = dict(dist_cfg=dict(backend='gloo', timeout=600))
-"""
-
-
 @pytest.mark.integration
 @pytest.mark.slow
 def test_mme_train_under_torchrun(tmp_path):
-    config = tmp_path / "fsdp_toy.py"
-    config.write_text(CONFIG)
-    work = tmp_path / "wd"
-    proc = run_torchrun(["-m", "mme.cli", "train", config, "--launcher", "pytorch", "--work-dir", work],
-                        env={"PYTHONWARNINGS": "ignore"}, cwd=tmp_path)
+    proc, work = train_under_torchrun(tmp_path, "dict(type='FSDPStrategy')",
+                                      "dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9))", max_epochs=2)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "MMFullyShardedDataParallel" in proc.stdout
     assert sorted(p.name for p in work.glob("epoch_*.pth")) == ["epoch_1.pth", "epoch_2.pth"]
