@@ -9,13 +9,12 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from mme.config import Config
-from mme.config._config_dict import resolve_lazy
 from mme.dist import infer_launcher
 from mme.registry import RUNNERS, STRATEGIES
 from mme.strategy import BaseStrategy, DDPStrategy, SingleDeviceStrategy, StrategyConfigError
 
 from ._errors import RunnerConfigError
-from ._runner import _DDP_CFG_KEYS, Runner, checked_compile
+from ._runner import _DDP_CFG_KEYS, Runner, checked_compile, resolving_lazy_arguments
 
 __all__ = ["FlexibleRunner"]
 
@@ -43,6 +42,7 @@ class FlexibleRunner(Runner):
         strategy = dict(type='FSDPStrategy', state_dict_type='sharded')
     """
 
+    @resolving_lazy_arguments
     def __init__(self, model: nn.Module | dict, *, work_dir: str = "work_dirs", experiment_name: str | None = None,
                  train_dataloader: DataLoader | dict | None = None, optim_wrapper: Any = None,
                  param_scheduler: Any = None, train_cfg: dict | None = None,
@@ -55,7 +55,6 @@ class FlexibleRunner(Runner):
                  env_cfg: dict | None = None, log_processor: dict | None = None, log_level: str | int = "INFO",
                  visualizer: Any = None, default_scope: str = "mme", randomness: dict | None = None,
                  compile: bool | dict = False, cfg: Config | dict | None = None, weights_only: bool = True) -> None:
-        strategy, compile = resolve_lazy(strategy), resolve_lazy(compile)  # as the Runner does with its arguments
         if strategy is not None and not isinstance(strategy, (BaseStrategy, dict)):
             raise RunnerConfigError(f"strategy must be a BaseStrategy or a config dict, got {type(strategy).__name__}")
         self._strategy_cfg = strategy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import inspect
 import itertools
 import logging
@@ -12,7 +13,7 @@ import os
 import os.path as osp
 import platform
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -96,6 +97,28 @@ def _named(key: str, err: BaseException) -> str:
     return str(err) if getattr(err, "key_path", None) else f"{key}: {err}"
 
 
+
+def resolving_lazy_arguments(init: Callable[..., None]) -> Callable[..., None]:
+    """Decorate a Runner's ``__init__`` so that every argument but ``cfg`` has its lazy objects built.
+
+    Classes and functions a pure-Python config imports are lazy objects until used; building them
+    on the way in (also when such dicts are passed to the constructor directly, not through
+    ``from_cfg``) means every builder and every check sees objects. ``cfg`` keeps them lazy: it
+    is dumped as text.
+    """
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+        bound = signature.bind(self, *args, **kwargs)
+        for name, value in bound.arguments.items():
+            if name not in ("self", "cfg"):
+                bound.arguments[name] = resolve_lazy(value)
+        init(*bound.args, **bound.kwargs)
+
+    return wrapper
+
+
 class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
     """Trains, validates and tests a model; MMEngine's ``Runner`` interface.
 
@@ -148,6 +171,7 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
 
     cfg: Config
 
+    @resolving_lazy_arguments
     def __init__(self, model: nn.Module | dict, work_dir: str, train_dataloader: DataLoader | dict | None = None,
                  val_dataloader: DataLoader | dict | None = None, test_dataloader: DataLoader | dict | None = None,
                  train_cfg: dict | None = None, val_cfg: dict | None = None, test_cfg: dict | None = None,
@@ -159,15 +183,6 @@ class Runner(PropertiesMixin, BuildMixin, CheckpointMixin):
                  visualizer: Any = None, default_scope: str = "mme",
                  randomness: dict | None = None, experiment_name: str | None = None,
                  cfg: Config | dict | None = None, weights_only: bool = True) -> None:
-        # Classes and functions a pure-Python config imports are lazy objects until used: build
-        # them here (also when the dicts are passed to the constructor directly), so that every
-        # builder and every check sees objects; `cfg` itself keeps them lazy (it is dumped as text).
-        (model, train_dataloader, val_dataloader, test_dataloader, train_cfg, val_cfg, test_cfg, auto_scale_lr,
-         optim_wrapper, param_scheduler, val_evaluator, test_evaluator, default_hooks, custom_hooks, data_preprocessor,
-         env_cfg, log_processor, visualizer, randomness) = map(resolve_lazy, (
-            model, train_dataloader, val_dataloader, test_dataloader, train_cfg, val_cfg, test_cfg, auto_scale_lr,
-            optim_wrapper, param_scheduler, val_evaluator, test_evaluator, default_hooks, custom_hooks,
-            data_preprocessor, env_cfg, log_processor, visualizer, randomness))
         if not isinstance(work_dir, (str, os.PathLike)):
             raise RunnerConfigError(f"work_dir must be a path, got {type(work_dir).__name__}")
         _check_group(("train_dataloader", "train_cfg", "optim_wrapper"), (train_dataloader, train_cfg, optim_wrapper))
